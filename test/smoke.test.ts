@@ -1,0 +1,52 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createSmokeActivities } from './fixtures/smoke-activities';
+import { createTestWorker, historyEventTypes, startDevServer, startTimeSkippingServer } from './harness';
+
+const workflowsPath = require.resolve('./fixtures/smoke-workflows');
+
+describe('dev server round trip', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await startDevServer();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  test('activity + durable timer return a value and leave ActivityTaskCompleted and TimerFired in history', async () => {
+    const { worker, taskQueue } = await createTestWorker(env, { workflowsPath, activities: createSmokeActivities() });
+    const workflowId = `smoke-${taskQueue}`;
+    const result = await worker.runUntil(
+      env.client.workflow.execute('activityAndTimer', { taskQueue, workflowId, args: ['LifeTime'] }),
+    );
+    expect(result).toBe('hello, LifeTime after a durable timer');
+    const events = await historyEventTypes(env, workflowId);
+    expect(events).toContain('ActivityTaskCompleted');
+    expect(events).toContain('TimerFired');
+  });
+});
+
+describe('time-skipping server', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await startTimeSkippingServer();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  test('a 2-hour durable sleep completes in seconds of wall time', async () => {
+    const { worker, taskQueue } = await createTestWorker(env, { workflowsPath });
+    const wallStart = Date.now();
+    const workflowStart = await env.currentTimeMs();
+    const result = await worker.runUntil(
+      env.client.workflow.execute('sleepTwoHours', { taskQueue, workflowId: `sleep-${taskQueue}` }),
+    );
+    const wallMs = Date.now() - wallStart;
+    const workflowMs = (await env.currentTimeMs()) - workflowStart;
+    expect(result).toBe('woke up');
+    // Workflow time moved at least two hours while the wall clock moved far less.
+    expect(workflowMs).toBeGreaterThanOrEqual(2 * 3600_000);
+    expect(wallMs).toBeLessThan(workflowMs / 100);
+  });
+});
