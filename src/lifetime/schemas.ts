@@ -319,8 +319,11 @@ export const DeploymentStatus = z.enum(
   ],
   {
     error: (issue) =>
-      `unknown DeploymentStatus ${JSON.stringify(issue.input)}; known: saved, running, needs_user_intervention, ` +
-      'aborting, aborted, finished_successful, finished_with_warnings, finished_with_errors, force_finished',
+      (issue.input === undefined
+        ? 'DeploymentStatus is required'
+        : `unknown DeploymentStatus ${JSON.stringify(issue.input)?.slice(0, 100)}`) +
+      '; known: saved, running, needs_user_intervention, aborting, aborted, finished_successful, ' +
+      'finished_with_warnings, finished_with_errors, force_finished',
   },
 );
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
@@ -414,3 +417,17 @@ export const PlainTextKey = z
     return t;
   })
   .pipe(Key);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Application configurations (blocking an application from deployment per environment)
+
+/** One item of `GET|PUT /applications/{key}/configurations/` (camelCase on the wire, as the Swagger spells it). */
+export const ApplicationConfiguration = z.looseObject({
+  environmentKey: Key,
+  isBlocked: z.boolean(),
+  isBlockedChangeReason: z.string().optional(),
+});
+export type ApplicationConfiguration = z.infer<typeof ApplicationConfiguration>;
+/** Response of `GET /applications/{key}/configurations/` and body of the PUT. */
+export const ApplicationConfigurations = z.looseObject({ configurations: z.array(ApplicationConfiguration) });
+export type ApplicationConfigurations = z.infer<typeof ApplicationConfigurations>;
