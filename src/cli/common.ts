@@ -1,0 +1,117 @@
+/** What every CLI command shares: exit codes, the Temporal client, output helpers. */
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { DEFAULT_TASK_QUEUE, type Outcome } from '../workflows/messages';
+
+/** Every exit code of the CLI (the README table is written from this object). */
+export const ExitCode = {
+  Success: 0,
+  Failed: 1,
+  InvalidInput: 2,
+  Connection: 3,
+  Aborted: 4,
+  Rejected: 5,
+  TimedOut: 6,
+  Cancelled: 7,
+  NotFound: 8,
+  Ignored: 9,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const EXIT_CODE_DOCS: Record<keyof typeof ExitCode, string> = {
+  Success: 'deployment succeeded (also with warnings), or the command did what it was asked',
+  Failed: 'deployment failed (finished_with_errors, or a LifeTime/infrastructure error)',
+  InvalidInput: 'invalid arguments or configuration; nothing was started',
+  Connection: 'cannot reach Temporal',
+  Aborted: 'the plan was aborted in LifeTime',
+  Rejected: 'the deployment was rejected at a gate (the plan was deleted)',
+  TimedOut: 'the deployment deadline passed (the plan was deleted or aborted)',
+  Cancelled: 'the workflow was cancelled (the plan was deleted or aborted)',
+  NotFound: 'no such deployment workflow',
+  Ignored: 'a decision was recorded but ignored (no gate open, not allowed)',
+};
+
+export function exitCodeForOutcome(outcome: Outcome): ExitCode {
+  switch (outcome) {
+    case 'succeeded':
+    case 'succeeded_with_warnings':
+      return ExitCode.Success;
+    case 'failed':
+      return ExitCode.Failed;
+    case 'aborted':
+      return ExitCode.Aborted;
+    case 'rejected':
+      return ExitCode.Rejected;
+    case 'timed_out':
+      return ExitCode.TimedOut;
+    case 'cancelled':
+      return ExitCode.Cancelled;
+  }
+}
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+export const processIo: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+export interface CliContext {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  uiBase: string;
+  close(): Promise<void>;
+}
+
+/** Connects to Temporal from the environment (envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, …). */
+export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
+  let cfg;
+  try {
+    const overrideEnvVars = Object.fromEntries(
+      Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined),
+    );
+    cfg = loadClientConnectConfig({ overrideEnvVars });
+  } catch (err) {
+    throw new CliError(`Temporal configuration: ${(err as Error).message}`, ExitCode.InvalidInput);
+  }
+  const address = cfg.connectionOptions.address ?? 'localhost:7233';
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      ...(cfg.connectionOptions as ConnectionOptions),
+      address,
+      connectTimeout: '5s',
+    });
+  } catch (err) {
+    throw new CliError(`cannot connect to Temporal at ${address}: ${(err as Error).message}`, ExitCode.Connection);
+  }
+  const namespace = cfg.namespace ?? 'default';
+  return {
+    client: new Client({ connection, namespace }),
+    namespace,
+    taskQueue: env.LIFETIME_DEPLOY_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    uiBase: (env.TEMPORAL_UI_URL || 'http://localhost:8233').replace(/\/$/, ''),
+    close: () => connection.close(),
+  };
+}
+
+export function workflowUrl(ctx: Pick<CliContext, 'uiBase' | 'namespace'>, workflowId: string): string {
+  return `${ctx.uiBase}/namespaces/${encodeURIComponent(ctx.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Maps a gRPC "not found" to a CLI error. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'WorkflowNotFoundError';
+}

@@ -1,0 +1,96 @@
+/**
+ * Follows a deployment as it happens: the step, the LifeTime status, each new deployment log line, and at a
+ * gate the exact commands to approve or reject. Human progress goes to stderr; the result (with --json) to stdout.
+ */
+import { stateQuery, type DeployResult, type DeployState } from '../workflows/messages';
+import type { CliContext, Io } from './common';
+
+export interface FollowOptions {
+  json?: boolean;
+  intervalMs?: number;
+}
+
+export function gateInstructions(workflowId: string, state: DeployState): string[] {
+  const g = state.gate;
+  if (!g) return [];
+  return [
+    `⏸  ${g.kind} gate open: ${g.reason}`,
+    ...(g.conflicts ?? []).map((c) => `     - ${c}`),
+    `   approve → ${g.onApprove}; reject → ${g.onReject}; at ${g.deadline}: ${g.onTimeout}`,
+    `   approve: lifetime-deploy approve ${workflowId} --by <your name> [--reason <text>]`,
+    `   reject:  lifetime-deploy reject ${workflowId} --by <your name> [--reason <text>]`,
+    `   or:      temporal workflow signal --workflow-id ${workflowId} --name approve --input '{"by":"<your name>"}'`,
+  ];
+}
+
+export function resultLines(r: DeployResult): string[] {
+  const lines = [
+    `outcome: ${r.outcome}${r.lifetimeStatus ? ` (LifeTime: ${r.lifetimeStatus})` : ''}${r.deploymentKey ? `, plan ${r.deploymentKey}` : ''}`,
+  ];
+  if (r.cleanup) lines.push(`cleanup: ${r.cleanup}`);
+  if (r.error) lines.push(`error: ${r.error}`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  lines.push(`${r.polls} status polls, ${r.durations.totalSeconds} s in all`);
+  return lines;
+}
+
+/** Prints progress until the workflow ends; returns its result (throws WorkflowFailedError on failure). */
+export async function follow(
+  ctx: CliContext,
+  workflowId: string,
+  io: Io,
+  opts: FollowOptions = {},
+): Promise<DeployResult> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  const resultPromise = handle.result() as Promise<DeployResult>;
+  let done = false;
+  resultPromise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  let lastStep = '';
+  let lastStatus = '';
+  let seenLog = 0;
+  let lastGate = 0;
+  let lastDecisions = 0;
+  const interval = opts.intervalMs ?? 1000;
+  while (!done) {
+    let s: DeployState | undefined;
+    try {
+      s = await handle.query(stateQuery);
+    } catch {
+      s = undefined; // not yet queryable (no worker yet) or just finished
+    }
+    if (s) {
+      if (s.step !== lastStep) {
+        io.err(`▶ ${s.step}${s.deploymentKey ? ` (plan ${s.deploymentKey})` : ''}`);
+        lastStep = s.step;
+      }
+      const status = `${s.lifetimeStatus ?? ''}${s.info ? ` / ${s.info}` : ''}`;
+      if (s.lifetimeStatus && status !== lastStatus) {
+        io.err(`  LifeTime status: ${status}`);
+        lastStatus = status;
+      }
+      if (s.logCount > seenLog) {
+        const fresh = s.log.slice(Math.max(0, s.log.length - (s.logCount - seenLog)));
+        for (const l of fresh) io.err(`  │ ${l.type && l.type !== 'Info' ? `[${l.type}] ` : ''}${l.message}`);
+        seenLog = s.logCount;
+      }
+      for (const d of s.decisions.slice(lastDecisions)) {
+        io.err(
+          `  decision: ${d.decision} by ${d.by}${d.reason ? ` (${d.reason})` : ''} → ${d.applied ? 'applied' : `ignored: ${d.ignored}`}`,
+        );
+      }
+      lastDecisions = s.decisions.length;
+      if (s.gate && s.gate.id !== lastGate) {
+        for (const line of gateInstructions(workflowId, s)) io.err(line);
+        lastGate = s.gate.id;
+      }
+    }
+    await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, interval))]);
+  }
+  const result = await resultPromise;
+  if (opts.json) io.out(JSON.stringify({ workflowId, ...result }));
+  else for (const line of resultLines(result)) io.out(line);
+  return result;
+}

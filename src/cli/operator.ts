@@ -1,0 +1,210 @@
+/** Operator commands: approve, reject, status, list, cancel. Each one: parse, call a plain function, print. */
+import { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  approveSignal,
+  DecisionPayload,
+  describeIssues,
+  rejectSignal,
+  searchAttributes as sa,
+  stateQuery,
+  WORKFLOW_TYPE,
+  type DeployResult,
+  type DeployState,
+} from '../workflows/messages';
+import { CliError, ExitCode, exitCodeForOutcome, isNotFound, workflowUrl, type CliContext, type Io } from './common';
+import { follow, gateInstructions, resultLines } from './follow';
+
+type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
+
+function parseDecision(opts: unknown): DecisionPayload {
+  const r = DecisionPayload.safeParse(opts);
+  if (!r.success) throw new CliError(`invalid decision: ${describeIssues(r.error, opts)}`, ExitCode.InvalidInput);
+  return r.data;
+}
+
+/** Sends approve/reject, then confirms through the `state` query whether it was applied or why it was ignored. */
+export async function decide(
+  ctx: CliContext,
+  kind: 'approve' | 'reject',
+  workflowId: string,
+  payload: DecisionPayload,
+  io: Io,
+  json = false,
+): Promise<ExitCode> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  let before: DeployState;
+  try {
+    before = await handle.query(stateQuery);
+  } catch (err) {
+    if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
+    throw err;
+  }
+  const count = before.decisions.length;
+  await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);
+  for (let i = 0; i < 100; i++) {
+    const s = await handle.query(stateQuery).catch(() => undefined);
+    const mine = s?.decisions.slice(count).find((d) => d.by === payload.by && d.decision === kind);
+    if (mine) {
+      if (json) io.out(JSON.stringify({ workflowId, ...mine }));
+      else if (mine.applied) io.out(`${kind} by ${mine.by} applied to the ${mine.gate} gate of ${workflowId}`);
+      else io.out(`${kind} by ${mine.by} recorded but ignored: ${mine.ignored}`);
+      return mine.applied ? ExitCode.Success : ExitCode.Ignored;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError(`sent ${kind} to ${workflowId}, but could not confirm it (is a worker running?)`, ExitCode.Failed);
+}
+
+export async function status(
+  ctx: CliContext,
+  workflowId: string,
+  io: Io,
+  opts: { follow?: boolean; json?: boolean },
+): Promise<ExitCode> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  try {
+    const desc = await handle.describe();
+    if (opts.follow && desc.status.name === 'RUNNING') {
+      const r = await follow(ctx, workflowId, io, { json: opts.json });
+      return exitCodeForOutcome(r.outcome);
+    }
+    if (desc.status.name === 'COMPLETED') {
+      const r = (await handle.result()) as DeployResult;
+      if (opts.json) io.out(JSON.stringify({ workflowId, status: desc.status.name, ...r }));
+      else for (const l of [`${workflowId}: completed`, ...resultLines(r)]) io.out(l);
+      return exitCodeForOutcome(r.outcome);
+    }
+    const s = desc.status.name === 'RUNNING' ? await handle.query(stateQuery) : undefined;
+    if (opts.json) {
+      io.out(JSON.stringify({ workflowId, status: desc.status.name, state: s }));
+    } else {
+      io.out(`${workflowId}: ${desc.status.name.toLowerCase()}  (${workflowUrl(ctx, workflowId)})`);
+      if (s) {
+        io.out(
+          `step: ${s.step}; plan: ${s.deploymentKey ?? '-'}; LifeTime: ${s.lifetimeStatus ?? '-'}${s.info ? ` / ${s.info}` : ''}; polls: ${s.polls}`,
+        );
+        for (const l of s.log.slice(-5)) io.out(`  │ ${l.message}`);
+        for (const l of gateInstructions(workflowId, s)) io.out(l);
+      }
+    }
+    return ExitCode.Success;
+  } catch (err) {
+    if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
+    if (err instanceof WorkflowFailedError) {
+      io.out(`${workflowId}: failed: ${err.cause?.message ?? err.message}`);
+      return ExitCode.Failed;
+    }
+    throw err;
+  }
+}
+
+const ListFlags = z.strictObject({
+  pending: z.boolean().optional(),
+  target: z.string().min(1).optional(),
+  app: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** Builds the visibility query from the flags (search attributes only). */
+export function listQuery(f: z.infer<typeof ListFlags>): string {
+  const parts = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
+  if (f.pending) parts.push(`${sa.gate.name} IN ("conflicts", "intervention")`, 'ExecutionStatus = "Running"');
+  if (f.target) parts.push(`${sa.target.name} = ${quote(f.target)}`);
+  if (f.app) parts.push(`${sa.applications.name} = ${quote(f.app)}`);
+  return parts.join(' AND ');
+}
+
+export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitCode> {
+  const r = ListFlags.safeParse(raw);
+  if (!r.success) throw new CliError(`invalid list options: ${describeIssues(r.error, raw)}`, ExitCode.InvalidInput);
+  const rows = [];
+  for await (const w of ctx.client.workflow.list({ query: listQuery(r.data) })) {
+    const get = <T>(k: { name: string }) => (w.searchAttributes?.[k.name] as T[] | undefined) ?? [];
+    rows.push({
+      workflowId: w.workflowId,
+      status: w.status.name,
+      started: w.startTime.toISOString(),
+      applications: get<string>(sa.applications),
+      source: get<string>(sa.source)[0],
+      target: get<string>(sa.target)[0],
+      lifetimeStatus: get<string>(sa.status)[0],
+      gate: get<string>(sa.gate)[0],
+      outcome: get<string>(sa.outcome)[0],
+    });
+    if (rows.length >= r.data.limit) break;
+  }
+  if (r.data.json) io.out(JSON.stringify(rows));
+  else if (rows.length === 0) io.out('no deployments match');
+  else
+    for (const x of rows) {
+      io.out(
+        `${x.workflowId}  ${x.status.toLowerCase()}  ${x.applications.join(',')}  ${x.source ?? '?'} → ${x.target ?? '?'}  ` +
+          `LifeTime: ${x.lifetimeStatus ?? '-'}  gate: ${x.gate ?? '-'}${x.outcome ? `  outcome: ${x.outcome}` : ''}`,
+      );
+    }
+  return ExitCode.Success;
+}
+
+export async function cancel(ctx: CliContext, workflowId: string, io: Io): Promise<ExitCode> {
+  try {
+    await ctx.client.workflow.getHandle(workflowId).cancel();
+  } catch (err) {
+    if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
+    throw err;
+  }
+  io.out(`cancellation requested for ${workflowId}: a saved plan will be deleted, a running plan aborted`);
+  return ExitCode.Success;
+}
+
+export function operatorCommands(run: Run, io: Io): Command[] {
+  const decision = (kind: 'approve' | 'reject') =>
+    new Command(kind)
+      .description(
+        kind === 'approve' ? 'Approve the open gate of a deployment' : 'Reject the open gate of a deployment',
+      )
+      .argument('<workflowId>')
+      .requiredOption('--by <name>', 'who decides')
+      .option('--reason <text>', 'why')
+      .option('--json', 'machine-readable output')
+      .addHelpText(
+        'after',
+        `\nExample:\n  $ lifetime-deploy ${kind} deploy-employeebackoffice-… --by alice --reason "checked with the HR team"`,
+      )
+      .action(async (id: string, o: { by: string; reason?: string; json?: boolean }) => {
+        const payload = parseDecision({ by: o.by, ...(o.reason !== undefined ? { reason: o.reason } : {}) });
+        await run((ctx) => decide(ctx, kind, id, payload, io, o.json));
+      });
+  return [
+    decision('approve'),
+    decision('reject'),
+    new Command('status')
+      .description('Show where a deployment is (with --follow: until it ends)')
+      .argument('<workflowId>')
+      .option('--follow', 'follow it to the end')
+      .option('--json', 'machine-readable output')
+      .addHelpText('after', '\nExample:\n  $ lifetime-deploy status deploy-employeebackoffice-… --follow')
+      .action(async (id: string, o: { follow?: boolean; json?: boolean }) => run((ctx) => status(ctx, id, io, o))),
+    new Command('list')
+      .description('List deployments (from the search attributes)')
+      .option('--pending', 'only deployments waiting for a decision')
+      .option('--target <env>', 'only deployments to this target environment (name)')
+      .option('--app <name>', 'only deployments of this application (name)')
+      .option('--limit <n>', 'at most this many', '50')
+      .option('--json', 'machine-readable output')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ lifetime-deploy list --pending --target Production\n  $ lifetime-deploy list --app EmployeeBackoffice --json',
+      )
+      .action(async (o: Record<string, unknown>) => run((ctx) => list(ctx, o, io))),
+    new Command('cancel')
+      .description('Cancel a deployment: deletes a saved plan or aborts a running one')
+      .argument('<workflowId>')
+      .addHelpText('after', '\nExample:\n  $ lifetime-deploy cancel deploy-employeebackoffice-…')
+      .action(async (id: string) => run((ctx) => cancel(ctx, id, io))),
+  ];
+}

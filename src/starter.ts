@@ -1,0 +1,269 @@
+/**
+ * `lifetime-deploy deploy`: the platform teams' entry point. Validates the request with the workflow's own
+ * schema (nothing starts on bad input), starts deployApplications, and with --wait follows it to the end.
+ */
+import { createHash } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import {
+  DeployRequest,
+  describeIssues,
+  INTERVENTION_INFOS,
+  WORKFLOW_TYPE,
+  searchAttributes as sa,
+  type DeployRequestInput,
+  type DeployResult,
+  summaryLine,
+} from './workflows/messages';
+import { CliError, connect, ExitCode, exitCodeForOutcome, workflowUrl, type CliContext, type Io } from './cli/common';
+import { follow } from './cli/follow';
+import type { deployApplications } from './workflows';
+
+export interface DeployFlags {
+  app: string[];
+  versionKey?: string[];
+  zone?: string[];
+  from: string;
+  to: string;
+  notes?: string;
+  requestedBy?: string;
+  redeployOutdated?: boolean;
+  onConflict?: string;
+  onBusy?: string;
+  busyWaitMinutes?: string;
+  onIntervention?: string[];
+  gateTimeoutMinutes?: string;
+  onGateTimeout?: string;
+  deadlineMinutes?: string;
+  approver?: string[];
+  allowSelfApproval?: boolean;
+  pollMin?: string;
+  pollMax?: string;
+  id?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** Schema path → the flag a person typed, so errors name the flag. */
+const FLAG_FOR: Record<string, string> = {
+  applications: '--app',
+  source: '--from',
+  target: '--to',
+  notes: '--notes',
+  requestedBy: '--requested-by',
+  'policies.conflicts': '--on-conflict',
+  'policies.busyTarget.action': '--on-busy',
+  'policies.busyTarget.maxWaitMinutes': '--busy-wait-minutes',
+  'policies.gate.timeoutMinutes': '--gate-timeout-minutes',
+  'policies.gate.onTimeout': '--on-gate-timeout',
+  'policies.deadlineMinutes': '--deadline-minutes',
+  'policies.approvers': '--approver',
+  'policies.polling.minIntervalSeconds': '--poll-min',
+  'policies.polling.maxIntervalSeconds': '--poll-max',
+  'policies.polling': '--poll-min/--poll-max',
+  'policies.intervention': '--on-intervention',
+};
+
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new CliError(`${flag}: expected a number, got ${JSON.stringify(v)}`, ExitCode.InvalidInput);
+  return n;
+}
+
+/** Flags → the workflow input, validated by the workflow's own schema. Throws CliError(InvalidInput). */
+export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.env): DeployRequestInput {
+  const intervention: Record<string, string> = {};
+  for (const pair of f.onIntervention ?? []) {
+    const [info, action] = pair.split('=');
+    if (!info || !action || !(INTERVENTION_INFOS as readonly string[]).includes(info)) {
+      throw new CliError(
+        `--on-intervention: expected <info>=<gate|continue|abort> with info one of ${INTERVENTION_INFOS.join(', ')}; got ${JSON.stringify(pair)}`,
+        ExitCode.InvalidInput,
+      );
+    }
+    intervention[info] = action;
+  }
+  const keys = f.versionKey ?? [];
+  const zones = f.zone ?? [];
+  const apps = [...f.app.map((app) => ({ app })), ...keys.map((versionKey) => ({ versionKey }))].map((a, i) =>
+    zones[i] !== undefined ? { ...a, deploymentZoneKey: zones[i] } : a,
+  );
+  const polling =
+    f.pollMin !== undefined || f.pollMax !== undefined
+      ? {
+          ...(f.pollMin !== undefined
+            ? { minIntervalSeconds: num('--poll-min', f.pollMin), firstPollSeconds: num('--poll-min', f.pollMin) }
+            : {}),
+          ...(f.pollMax !== undefined ? { maxIntervalSeconds: num('--poll-max', f.pollMax) } : {}),
+        }
+      : undefined;
+  const raw = {
+    applications: apps,
+    source: f.from,
+    target: f.to,
+    notes: f.notes ?? '',
+    redeployOutdated: f.redeployOutdated ?? false,
+    requestedBy: f.requestedBy ?? env.LIFETIME_DEPLOY_USER ?? env.USER ?? '',
+    policies: {
+      ...(f.onConflict ? { conflicts: f.onConflict } : {}),
+      ...(f.onBusy || f.busyWaitMinutes
+        ? {
+            busyTarget: {
+              ...(f.onBusy ? { action: f.onBusy } : {}),
+              ...(f.busyWaitMinutes ? { maxWaitMinutes: num('--busy-wait-minutes', f.busyWaitMinutes) } : {}),
+            },
+          }
+        : {}),
+      ...(Object.keys(intervention).length ? { intervention } : {}),
+      ...(f.gateTimeoutMinutes || f.onGateTimeout
+        ? {
+            gate: {
+              ...(f.gateTimeoutMinutes ? { timeoutMinutes: num('--gate-timeout-minutes', f.gateTimeoutMinutes) } : {}),
+              ...(f.onGateTimeout ? { onTimeout: f.onGateTimeout } : {}),
+            },
+          }
+        : {}),
+      ...(f.deadlineMinutes ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
+      ...(f.approver?.length ? { approvers: f.approver } : {}),
+      ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
+      ...(polling ? { polling } : {}),
+    },
+  };
+  const parsed = DeployRequest.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const p = issue.path.join('.');
+      const key = Object.keys(FLAG_FOR)
+        .filter((k) => p === k || p.startsWith(`${k}.`))
+        .sort((a, b) => b.length - a.length)[0];
+      const flag = key ? FLAG_FOR[key] : p;
+      return `${flag}: ${describeIssues({ issues: [issue] } as never, raw)}`;
+    });
+    throw new CliError(`invalid deployment request:\n  ${lines.join('\n  ')}`, ExitCode.InvalidInput);
+  }
+  return raw as DeployRequestInput;
+}
+
+/** A stable ID for a request: repeating the same request attaches to the running deployment. */
+export function defaultWorkflowId(req: DeployRequestInput): string {
+  const apps = req.applications.map((a) => a.app ?? a.versionKey ?? '').sort();
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ apps, source: req.source, target: req.target, notes: req.notes ?? '' }))
+    .digest('hex')
+    .slice(0, 10);
+  const slug = `${apps.join('-')}-${req.source}-to-${req.target}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60);
+  return `deploy-${slug}-${digest}`;
+}
+
+export async function deploy(
+  ctx: CliContext,
+  flags: DeployFlags,
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExitCode> {
+  const request = buildRequest(flags, env);
+  const parsed = DeployRequest.parse(request);
+  const workflowId = flags.id ?? defaultWorkflowId(request);
+  let handle;
+  let existing = false;
+  const before = Date.now();
+  try {
+    handle = await ctx.client.workflow.start<typeof deployApplications>(WORKFLOW_TYPE, {
+      taskQueue: ctx.taskQueue,
+      workflowId,
+      args: [request],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: summaryLine(parsed),
+      staticDetails: `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}`,
+      typedSearchAttributes: [
+        { key: sa.requestedBy, value: parsed.requestedBy },
+        { key: sa.status, value: 'none' },
+        { key: sa.gate, value: 'none' },
+      ],
+    });
+    existing = (await handle.describe()).startTime.getTime() < before - 1000;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new CliError(`deployment ${workflowId} already exists`, ExitCode.InvalidInput);
+    throw err;
+  }
+  const url = workflowUrl(ctx, workflowId);
+  if (flags.json && !flags.wait) {
+    io.out(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, existing }));
+    return ExitCode.Success;
+  }
+  io.err(`${existing ? 'already running (same request): ' : 'started '}${workflowId}`);
+  io.err(`Temporal UI: ${url}`);
+  if (!flags.wait) {
+    io.out(workflowId);
+    return ExitCode.Success;
+  }
+  try {
+    const result: DeployResult = await follow(ctx, workflowId, io, { json: !!flags.json });
+    return exitCodeForOutcome(result.outcome);
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const message = err.cause?.message ?? err.message;
+      if (flags.json) io.out(JSON.stringify({ workflowId, outcome: 'failed', error: message }));
+      else io.err(`deployment failed: ${message}`);
+      return /InvalidRequest/.test(String((err.cause as { type?: string })?.type))
+        ? ExitCode.InvalidInput
+        : ExitCode.Failed;
+    }
+    throw err;
+  }
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>, io: Io) =>
+  new Command('deploy')
+    .description('Deploy applications from one LifeTime environment to another')
+    .requiredOption('--app <name|key>', 'application name or key in the source (repeatable)', collect, [])
+    .option('--version-key <key>', 'an application version key to deploy as is (repeatable)', collect)
+    .option('--zone <key>', 'deployment zone key for the app at the same position (repeatable)', collect)
+    .requiredOption('--from <env>', 'source environment name or key')
+    .requiredOption('--to <env>', 'target environment name or key')
+    .option('--notes <text>', 'notes for the deployment plan')
+    .option('--requested-by <name>', 'who asks for this deployment (default: $LIFETIME_DEPLOY_USER or $USER)')
+    .option('--redeploy-outdated', 'also redeploy consumer apps this plan makes outdated')
+    .addOption(new Option('--on-conflict <policy>', 'when the plan has conflicts').choices(['gate', 'reject']))
+    .addOption(new Option('--on-busy <policy>', 'when the target runs another plan').choices(['wait', 'fail']))
+    .option('--busy-wait-minutes <n>', 'how long to wait for a busy target')
+    .option(
+      '--on-intervention <info=action>',
+      `per Info (${INTERVENTION_INFOS.join(', ')}): gate, continue or abort (repeatable)`,
+      collect,
+    )
+    .option('--gate-timeout-minutes <n>', 'how long a gate waits for a decision')
+    .addOption(
+      new Option('--on-gate-timeout <action>', 'what a gate does at its deadline').choices(['reject', 'approve']),
+    )
+    .option('--deadline-minutes <n>', 'overall deadline; past it the plan is deleted or aborted')
+    .option('--approver <name>', 'who may decide at gates (repeatable; default: anyone)', collect)
+    .option('--allow-self-approval', 'let the requester approve their own gates')
+    .option('--poll-min <seconds>', 'shortest status poll interval')
+    .option('--poll-max <seconds>', 'longest status poll interval')
+    .option('--id <workflowId>', 'workflow ID (default: derived from the request, so a repeat attaches to it)')
+    .option('--wait', 'follow the deployment and exit with its outcome')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production --wait
+  $ lifetime-deploy deploy --app HRCore --app PayrollPortal --from Development --to Quality --on-conflict reject
+  $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production \\
+      --approver alice --approver bob --on-intervention deployment_prepared=continue --json`,
+    )
+    .action(async (opts: DeployFlags) => {
+      buildRequest(opts); // validate before connecting: bad input never reaches Temporal
+      await run((ctx) => deploy(ctx, opts, io));
+    });
+
+export { connect };

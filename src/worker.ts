@@ -1,0 +1,104 @@
+/**
+ * `npm run worker`: runs deployApplications and its activities on a task queue.
+ * Configuration from the environment (see src/config.ts and the README); stops gracefully on SIGINT/SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+  type LogEntry,
+} from '@temporalio/worker';
+import { createActivities } from './activities';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { LifeTimeClient } from './lifetime';
+import { ensureSearchAttributes } from './temporal-setup';
+
+export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+function installRuntime(cfg: WorkerConfig): void {
+  const logger = new DefaultLogger(cfg.logLevel, (entry: LogEntry) => {
+    const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+    if (cfg.logFormat === 'json') {
+      process.stderr.write(`${JSON.stringify({ time, level: entry.level, message: entry.message, ...entry.meta })}\n`);
+    } else {
+      const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
+      process.stderr.write(`${time} ${entry.level.padEnd(5)} ${entry.message}${meta}\n`);
+    }
+  });
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(cfg.metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${cfg.metricsPort}` } } } : {}),
+    },
+  });
+}
+
+/** Builds (but does not run) a worker from a configuration. */
+export async function createWorker(cfg: WorkerConfig, connection?: NativeConnection): Promise<Worker> {
+  const conn = connection ?? (await NativeConnection.connect(cfg.temporal.connectionOptions));
+  const namespace = cfg.temporal.namespace ?? 'default';
+  const added = await ensureSearchAttributes(conn, namespace);
+  if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
+  const lifetime = new LifeTimeClient(cfg.lifetime);
+  const bundle = existsSync(PREBUILT_BUNDLE)
+    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+    : { workflowsPath: require.resolve('./workflows') };
+  return Worker.create({
+    connection: conn,
+    namespace,
+    taskQueue: cfg.taskQueue,
+    activities: createActivities(lifetime),
+    maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
+    maxActivitiesPerSecond: cfg.rateLimitPerSecond,
+    ...bundle,
+  });
+}
+
+export async function main(env = process.env): Promise<number> {
+  let cfg: WorkerConfig;
+  try {
+    cfg = loadWorkerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`lifetime-deploy worker: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  installRuntime(cfg);
+  const log = Runtime.instance().logger;
+  let worker: Worker;
+  try {
+    worker = await createWorker(cfg);
+  } catch (err) {
+    process.stderr.write(
+      `lifetime-deploy worker: cannot start: ${(err as Error).message} ` +
+        `(Temporal at ${cfg.temporal.connectionOptions.address ?? 'localhost:7233'})\n`,
+    );
+    return 3;
+  }
+  log.info('worker started', {
+    taskQueue: cfg.taskQueue,
+    namespace: cfg.temporal.namespace ?? 'default',
+    lifetime: cfg.lifetime.baseUrl,
+    prebuiltBundle: existsSync(PREBUILT_BUNDLE),
+  });
+  await worker.run(); // resolves after SIGINT/SIGTERM and a graceful shutdown
+  log.info('worker stopped');
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`lifetime-deploy worker: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

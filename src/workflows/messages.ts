@@ -1,0 +1,314 @@
+/**
+ * Every name a person or a client can send or see: the workflow input schema, the signal and query
+ * definitions, the decision payload, the state and result shapes. The workflow, the CLI, the worker and the
+ * tests import them from here; nobody retypes a name.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+
+export { searchAttributes, allSearchAttributeKeys } from './search-attributes';
+
+export const WORKFLOW_TYPE = 'deployApplications';
+export const DEFAULT_TASK_QUEUE = 'lifetime-deploy';
+
+export const INTERVENTION_INFOS = [
+  'deployment_prepared',
+  'needs_configuration_or_confirmation',
+  'business_process_impact',
+  'deployment_suspended',
+] as const;
+export type InterventionInfo = (typeof INTERVENTION_INFOS)[number];
+
+// ------------------------------------------------------------------------------------------------------------
+// Input
+
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, { error: `${what} must not be empty` });
+
+export const AppRequest = z.strictObject({
+  /** Application name or application key in the source environment. */
+  app: nonEmpty('app').optional(),
+  /** An application version key: skips the version lookup (step 2). */
+  versionKey: nonEmpty('versionKey').optional(),
+  /** Deployment zone key in the target ("" or absent: the target's default zone). */
+  deploymentZoneKey: z.string().optional(),
+});
+export type AppRequest = z.infer<typeof AppRequest>;
+
+export const InterventionAction = z.enum(['gate', 'continue', 'abort']);
+export type InterventionAction = z.infer<typeof InterventionAction>;
+
+const seconds = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `${what} must be a number of seconds` })
+    .min(min, { error: `${what} must be at least ${min} s` })
+    .max(max, { error: `${what} must be at most ${max} s` });
+
+export const Policies = z.strictObject({
+  polling: z
+    .strictObject({
+      /** Delay before the first status poll after `start`. */
+      firstPollSeconds: seconds('polling.firstPollSeconds', 0.5, 600).default(2),
+      /** Shortest interval: right after start and in the final phase. */
+      minIntervalSeconds: seconds('polling.minIntervalSeconds', 0.5, 600).default(2),
+      /** Longest interval, reached by backing off while the plan runs. */
+      maxIntervalSeconds: seconds('polling.maxIntervalSeconds', 1, 3600).default(30),
+      /** Growth factor between two polls with no news. */
+      backoff: z.number().min(1).max(10).default(1.6),
+    })
+    .refine((p) => p.minIntervalSeconds <= p.maxIntervalSeconds, {
+      error: 'polling.minIntervalSeconds must not exceed polling.maxIntervalSeconds',
+    })
+    .default({ firstPollSeconds: 2, minIntervalSeconds: 2, maxIntervalSeconds: 30, backoff: 1.6 }),
+  busyTarget: z
+    .strictObject({
+      action: z.enum(['wait', 'fail'], { error: 'busyTarget.action must be one of: wait, fail' }).default('wait'),
+      maxWaitMinutes: z
+        .number()
+        .min(0)
+        .max(7 * 24 * 60)
+        .default(60),
+      checkIntervalSeconds: seconds('busyTarget.checkIntervalSeconds', 1, 3600).default(30),
+    })
+    .default({ action: 'wait', maxWaitMinutes: 60, checkIntervalSeconds: 30 }),
+  conflicts: z.enum(['gate', 'reject'], { error: 'conflicts must be one of: gate, reject' }).default('gate'),
+  intervention: z
+    .strictObject({
+      deployment_prepared: InterventionAction.default('gate'),
+      needs_configuration_or_confirmation: InterventionAction.default('gate'),
+      business_process_impact: InterventionAction.default('gate'),
+      deployment_suspended: InterventionAction.default('gate'),
+    })
+    .default({
+      deployment_prepared: 'gate',
+      needs_configuration_or_confirmation: 'gate',
+      business_process_impact: 'gate',
+      deployment_suspended: 'gate',
+    }),
+  gate: z
+    .strictObject({
+      /** How long a gate waits for a decision. */
+      timeoutMinutes: z
+        .number()
+        .min(1 / 60)
+        .max(30 * 24 * 60)
+        .default(24 * 60),
+      /** What happens when nobody decides in time. */
+      onTimeout: z
+        .enum(['reject', 'approve'], { error: 'gate.onTimeout must be one of: reject, approve' })
+        .default('reject'),
+    })
+    .default({ timeoutMinutes: 24 * 60, onTimeout: 'reject' }),
+  /** Overall deadline for the whole deployment; past it the plan is deleted or aborted. */
+  deadlineMinutes: z
+    .number()
+    .min(1 / 60)
+    .max(30 * 24 * 60)
+    .default(12 * 60),
+  /** Who may decide at a gate (empty: anyone). */
+  approvers: z.array(nonEmpty('approvers[]')).default([]),
+  /** May the person who requested the deployment approve its gates? */
+  allowSelfApproval: z.boolean().default(false),
+  /** Continue-as-new once history holds this many events (also when the server suggests it). */
+  continueAsNewAfterEvents: z.number().int().min(200).max(50_000).default(8_000),
+});
+export type Policies = z.infer<typeof Policies>;
+
+export const DeployRequest = z
+  .strictObject({
+    applications: z.array(AppRequest).min(1, { error: 'applications must list at least one application' }),
+    /** Source environment name or key. */
+    source: nonEmpty('source'),
+    /** Target environment name or key. */
+    target: nonEmpty('target'),
+    notes: z.string().max(2000).default(''),
+    redeployOutdated: z.boolean().default(false),
+    requestedBy: nonEmpty('requestedBy'),
+    policies: Policies.default(Policies.parse({})),
+  })
+  .superRefine((r, ctx) => {
+    r.applications.forEach((a, i) => {
+      if (!a.app && !a.versionKey) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['applications', i],
+          message: 'give an app (name or key) or a versionKey',
+        });
+      }
+    });
+    if (r.source === r.target) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: `target must differ from source ("${r.source}")` });
+    }
+  });
+/** What callers pass (defaults may be omitted). */
+export type DeployRequestInput = z.input<typeof DeployRequest>;
+/** What the workflow works with (defaults filled). */
+export type DeployRequest = z.output<typeof DeployRequest>;
+
+/** Turns zod issues into one line per field: `policies.conflicts: conflicts must be one of: gate, reject (got "x")`. */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : '(input)';
+      let got = '';
+      if (input !== undefined) {
+        let v: unknown = input;
+        for (const p of issue.path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+        if (v !== undefined && (typeof v !== 'object' || v === null)) got = ` (got ${JSON.stringify(v)})`;
+      }
+      return `${field}: ${issue.message}${got}`;
+    })
+    .join('; ');
+}
+
+function appNames(s: DeployState, req: DeployRequest): string {
+  const names = s.applications.length
+    ? s.applications.map((a) => a.name)
+    : req.applications.map((a) => a.app ?? a.versionKey ?? '?');
+  return names.join(', ');
+}
+
+/** One-line summary, also used as the static summary by the starter. */
+export function summaryLine(req: DeployRequest, s?: DeployState): string {
+  const src = s?.source?.name ?? req.source;
+  const tgt = s?.target?.name ?? req.target;
+  return `Deploy ${s ? appNames(s, req) : req.applications.map((a) => a.app ?? a.versionKey).join(', ')}: ${src} → ${tgt}`;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Signals and queries
+
+export const DecisionPayload = z.strictObject({
+  by: nonEmpty('by'),
+  reason: z.string().max(1000).optional(),
+});
+export type DecisionPayload = z.infer<typeof DecisionPayload>;
+
+export const approveSignal = defineSignal<[DecisionPayload]>('approve');
+export const rejectSignal = defineSignal<[DecisionPayload]>('reject');
+export const stateQuery = defineQuery<DeployState>('state');
+
+// ------------------------------------------------------------------------------------------------------------
+// State and result
+
+export type Step =
+  | 'resolve-environments'
+  | 'resolve-versions'
+  | 'create-plan'
+  | 'check-conflicts'
+  | 'conflict-gate'
+  | 'start'
+  | 'wait-for-target'
+  | 'polling'
+  | 'intervention-gate'
+  | 'aborting'
+  | 'cleanup'
+  | 'done';
+
+export type GateKind = 'conflicts' | 'intervention';
+export type Outcome =
+  'succeeded' | 'succeeded_with_warnings' | 'failed' | 'aborted' | 'rejected' | 'timed_out' | 'cancelled';
+
+export interface EnvRef {
+  key: string;
+  name: string;
+}
+
+export interface ResolvedApp {
+  /** Application key (when known). */
+  key?: string;
+  name: string;
+  versionKey: string;
+  versionLabel?: string;
+  deploymentZoneKey: string;
+  /** The running app has untagged changes: its last tag is deployed instead. */
+  isModified?: boolean;
+}
+
+export interface GateView {
+  id: number;
+  kind: GateKind;
+  /** Why the gate is open, in readable form. */
+  reason: string;
+  /** LifeTime's Info for an intervention gate. */
+  info?: string;
+  conflicts?: string[];
+  openedAt: string;
+  deadline: string;
+  onApprove: string;
+  onReject: string;
+  onTimeout: string;
+}
+
+export interface DecisionRecord {
+  decision: 'approve' | 'reject';
+  by: string;
+  reason?: string;
+  at: string;
+  gateId?: number;
+  gate?: GateKind;
+  applied: boolean;
+  /** Why a decision was ignored. */
+  ignored?: string;
+  /** The gate deadline passed and the policy decided. */
+  automatic?: boolean;
+}
+
+export interface LogLine {
+  instant?: string;
+  message: string;
+  type?: string;
+}
+
+export interface DeployState {
+  step: Step;
+  requestedBy: string;
+  source?: EnvRef;
+  target?: EnvRef;
+  applications: ResolvedApp[];
+  deploymentKey?: string;
+  /** Whether this workflow created the plan (or found its own plan after a lost response). */
+  planReused?: boolean;
+  lifetimeStatus?: string;
+  info?: string;
+  gate?: GateView;
+  decisions: DecisionRecord[];
+  /** The last log lines (at most 50); `logCount` says how many there are in all. */
+  log: LogLine[];
+  logCount: number;
+  polls: number;
+  notes: string[];
+  timings: {
+    requestedAt: string;
+    planCreatedAt?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  };
+  /** Continue-as-new generations so far. */
+  runs: number;
+  outcome?: Outcome;
+  cleanup?: string;
+  error?: string;
+}
+
+export interface DeployResult {
+  outcome: Outcome;
+  lifetimeStatus?: string;
+  deploymentKey?: string;
+  source?: EnvRef;
+  target?: EnvRef;
+  applications: ResolvedApp[];
+  log: LogLine[];
+  logCount: number;
+  decisions: DecisionRecord[];
+  polls: number;
+  notes: string[];
+  /** What was done in LifeTime on cancel / deadline / reject (deleted, aborted, …). */
+  cleanup?: string;
+  error?: string;
+  durations: { totalSeconds: number; deploymentSeconds?: number };
+  timings: DeployState['timings'];
+}

@@ -1,0 +1,118 @@
+/**
+ * Test helpers for the simulator: a tiny LifeTime API caller on Node's global fetch (the project's client
+ * is written in parallel and deliberately not used here), and seed shortcuts.
+ */
+import { SEED_KEYS, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
+
+export const K = SEED_KEYS;
+export const DEV = K.development;
+export const QA = K.quality;
+export const PROD = K.production;
+
+export interface Res {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed JSON body (throws when the body is not JSON). */
+  json<T = unknown>(): T;
+}
+
+export type Observer = (method: string, path: string, res: Res) => void;
+
+export class Api {
+  observers: Observer[] = [];
+  constructor(
+    readonly sim: SimulatorHandle,
+    private readonly token: string = sim.token,
+  ) {}
+
+  async call(
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Res> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...(opts.headers ?? {}) };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    const r = await fetch(this.sim.url + path, { method, headers, body });
+    const text = await r.text();
+    const res: Res = { status: r.status, headers: r.headers, text, json: <T>() => JSON.parse(text) as T };
+    for (const o of this.observers) o(method, path, res);
+    return res;
+  }
+  get(path: string): Promise<Res> {
+    return this.call('GET', path);
+  }
+  post(path: string, body?: unknown): Promise<Res> {
+    return this.call('POST', path, { body });
+  }
+  put(path: string, body?: unknown): Promise<Res> {
+    return this.call('PUT', path, { body });
+  }
+  del(path: string): Promise<Res> {
+    return this.call('DELETE', path);
+  }
+
+  /** POST /deployments/ → the key (asserts 201). */
+  async create(
+    versionKeys: string[],
+    opts: { source?: string; target?: string; notes?: string; zone?: string } = {},
+  ): Promise<string> {
+    const r = await this.post('/deployments/', planBody(versionKeys, opts));
+    if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+    return r.text;
+  }
+  async status(key: string): Promise<{
+    DeploymentStatus: string;
+    Info: string;
+    DeploymentLog: { Instant: string; Message: string; Type: string }[];
+  }> {
+    const r = await this.get(`/deployments/${key}/status/`);
+    if (r.status !== 200) throw new Error(`status failed: ${r.status} ${r.text}`);
+    return r.json();
+  }
+  /** Polls the status until `until` holds (per-poll mode: each poll moves the plan one step). */
+  async pollUntil(key: string, until: (s: { DeploymentStatus: string; Info: string }) => boolean, max = 300) {
+    const seen: string[] = [];
+    for (let i = 0; i < max; i++) {
+      const s = await this.status(key);
+      seen.push(s.DeploymentStatus);
+      if (until(s)) return { ...s, seen };
+    }
+    throw new Error(`condition not reached after ${max} polls; statuses: ${[...new Set(seen)].join(', ')}`);
+  }
+  admin(method: string, path: string, body?: unknown): Promise<Res> {
+    return fetch(`${this.sim.origin}/_sim${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => {
+      const text = await r.text();
+      return { status: r.status, headers: r.headers, text, json: <T>() => JSON.parse(text) as T };
+    });
+  }
+}
+
+export const planBody = (
+  versionKeys: string[],
+  opts: { source?: string; target?: string; notes?: string; zone?: string } = {},
+) => ({
+  Notes: opts.notes ?? 'test plan',
+  SourceEnvironmentKey: opts.source ?? DEV,
+  TargetEnvironmentKey: opts.target ?? PROD,
+  ApplicationOperations: versionKeys.map((k) => ({ ApplicationVersionKey: k, DeploymentZoneKey: opts.zone ?? '' })),
+});
+
+export const isTerminal = (s: { DeploymentStatus: string }): boolean =>
+  ['aborted', 'finished_successful', 'finished_with_warnings', 'finished_with_errors', 'force_finished'].includes(
+    s.DeploymentStatus,
+  );
+
+/** A simulator on a free port (per-poll by default, so tests do not depend on the wall clock). */
+export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<{ sim: SimulatorHandle; api: Api }> {
+  const sim = await startSimulator({ port: 0, progression: 'per-poll', ...opts });
+  return { sim, api: new Api(sim) };
+}

@@ -1,0 +1,411 @@
+/**
+ * deployApplications on the Temporal dev server against the LifeTime simulator (wall-clock progression at
+ * high speed). Every test asserts what can be observed: the workflow result, the `state` query, the
+ * simulator's plans and request log, the fetched history.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEED_KEYS } from '../../src/simulator';
+import { approveSignal, rejectSignal, stateQuery, type DeployResult } from '../../src/workflows/messages';
+import { historyEventTypes, startDevServer } from '../harness';
+import {
+  commandPath,
+  countRequests,
+  CREATE,
+  makeRig,
+  maybeRecordHistory,
+  request,
+  waitForState,
+  type Rig,
+} from './helpers';
+
+let env: TestWorkflowEnvironment;
+let rig: Rig | undefined;
+
+beforeAll(async () => {
+  env = await startDevServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('happy paths', () => {
+  test('seed path: EmployeeBackoffice Development → Production succeeds with exactly one plan', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request());
+    const result = await r.run(() => handle.result());
+
+    expect(result.outcome).toBe('succeeded');
+    expect(result.lifetimeStatus).toBe('finished_successful');
+    expect(result.deploymentKey).toBe(SEED_KEYS.firstDeployment);
+    expect(result.applications).toEqual([
+      expect.objectContaining({ name: 'EmployeeBackoffice', versionKey: SEED_KEYS.employeeBackoffice10 }),
+    ]);
+    expect(result.log.map((l) => l.message)).toContain('Deploy completed');
+    expect(result.polls).toBeGreaterThan(0);
+    expect(countRequests(r.sim, 'POST', CREATE)).toBe(1);
+    expect(r.sim.plans()).toHaveLength(1);
+    expect(r.sim.plans()[0]!.status).toBe('finished_successful');
+
+    const events = await historyEventTypes(env, handle.workflowId);
+    expect(events.filter((e) => e === 'ActivityTaskCompleted').length).toBeGreaterThanOrEqual(6);
+    expect(events).toContain('TimerFired');
+    // Secrets stay out of history.
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).not.toContain(r.sim.token);
+
+    const desc = await handle.describe();
+    const sa = desc.searchAttributes as Record<string, unknown[]>;
+    expect(sa.LifeTimeStatus).toEqual(['finished_successful']);
+    expect(sa.LifeTimeTarget).toEqual(['Production']);
+    expect(sa.LifeTimeOutcome).toEqual(['succeeded']);
+    expect(sa.LifeTimeApplications).toEqual(['EmployeeBackoffice']);
+    await maybeRecordHistory(env, handle.workflowId, 'seed-path');
+  });
+
+  test('several applications in one plan: HRCore + PayrollPortal, no conflicts', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request({ applications: [{ app: 'HRCore' }, { app: 'PayrollPortal' }] }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    const plans = r.sim.plans();
+    expect(plans).toHaveLength(1);
+    expect(plans[0]!.applications.map((a) => a.versionKey).sort()).toEqual(
+      [SEED_KEYS.hrCore12, SEED_KEYS.payrollPortal12].sort(),
+    );
+    expect(result.decisions).toEqual([]);
+  });
+
+  test('an application modified since its last tag deploys that tag and says so', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request({ applications: [{ app: 'ExpenseTracker' }], target: 'Quality' }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.applications[0]).toMatchObject({ versionKey: SEED_KEYS.expenseTracker21, isModified: true });
+    expect(result.notes.join(' ')).toMatch(/ExpenseTracker has changes in Development that are not tagged/);
+  });
+
+  test.each([
+    ['warnings', 'finished_with_warnings', 'succeeded_with_warnings'],
+    ['errors', 'finished_with_errors', 'failed'],
+    ['aborted', 'aborted', 'aborted'],
+  ] as const)('LifeTime ends %s → outcome %s', async (preset, status, outcome) => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({ name: preset, application: 'EmployeeBackoffice' });
+    const handle = await r.start(request());
+    const result = await r.run(() => handle.result());
+    expect(result.lifetimeStatus).toBe(status);
+    expect(result.outcome).toBe(outcome);
+    await maybeRecordHistory(env, handle.workflowId, `ends-${preset}`);
+  });
+});
+
+describe('conflict gate', () => {
+  const payroll = () => request({ applications: [{ app: 'PayrollPortal' }] });
+
+  test('approve → the plan starts and finishes; the decision is recorded', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(payroll());
+    const result = await r.run(async () => {
+      const s = await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+      expect(s.gate!.conflicts!.join(' ')).toMatch(/Producer Element Missing/);
+      expect(s.lifetimeStatus).toBe('saved');
+      expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+      const sa = (await handle.describe()).searchAttributes as Record<string, unknown[]>;
+      expect(sa.LifeTimeGate).toEqual(['conflicts']);
+      await handle.signal(approveSignal, { by: 'alice', reason: 'HRCore goes out tomorrow' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.decisions).toEqual([
+      expect.objectContaining({
+        decision: 'approve',
+        by: 'alice',
+        reason: 'HRCore goes out tomorrow',
+        applied: true,
+        gate: 'conflicts',
+      }),
+    ]);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(1);
+    await maybeRecordHistory(env, handle.workflowId, 'conflicts-approve');
+  });
+
+  test('reject → the plan is deleted in LifeTime, outcome rejected', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(payroll());
+    const result = await r.run(async () => {
+      await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+      await handle.signal(rejectSignal, { by: 'bob', reason: 'wait for HRCore' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('rejected');
+    expect(result.cleanup).toMatch(/deleted/);
+    expect(countRequests(r.sim, 'DELETE', /\/deployments\/[^/]+\/?$/)).toBe(1);
+    expect(r.sim.plans()).toHaveLength(0);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+    await maybeRecordHistory(env, handle.workflowId, 'conflicts-reject');
+  });
+
+  test('conflicts policy "reject" → deleted without a gate', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start({ ...payroll(), policies: { ...payroll().policies, conflicts: 'reject' } });
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('rejected');
+    expect(result.decisions[0]).toMatchObject({ by: 'policy', automatic: true });
+    expect(r.sim.plans()).toHaveLength(0);
+  });
+
+  test('stray, unauthorised and self decisions are recorded and ignored, never carried into the gate', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const base = payroll();
+    const handle = await r.start({ ...base, policies: { ...base.policies, approvers: ['alice', 'ci-bot'] } });
+    const result = await r.run(async () => {
+      // Before any gate: stray.
+      await handle.signal(approveSignal, { by: 'alice', reason: 'too early' });
+      await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+      await handle.signal(approveSignal, { by: 'mallory' }); // not on the list
+      await handle.signal(approveSignal, { by: 'ci-bot' }); // the requester: self-approval
+      await handle.signal(approveSignal, { by: '' } as never); // invalid payload
+      const s = await waitForState(handle, (x) => x.decisions.length >= 4);
+      expect(s.gate).toBeDefined(); // still waiting: nothing applied
+      await handle.signal(approveSignal, { by: 'alice', reason: 'checked' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('succeeded');
+    const d = result.decisions;
+    expect(d.map((x) => [x.by, x.applied])).toEqual([
+      ['alice', false],
+      ['mallory', false],
+      ['ci-bot', false],
+      ['', false],
+      ['alice', true],
+    ]);
+    expect(d[0]!.ignored).toBe('no gate open');
+    expect(d[1]!.ignored).toMatch(/not on the approver list/);
+    expect(d[2]!.ignored).toMatch(/self-approval/);
+    expect(d[3]!.ignored).toMatch(/invalid payload: by/);
+    await maybeRecordHistory(env, handle.workflowId, 'ignored-decisions');
+  });
+});
+
+describe('intervention gate', () => {
+  const infos = [
+    'deployment_prepared',
+    'needs_configuration_or_confirmation',
+    'business_process_impact',
+    'deployment_suspended',
+  ] as const;
+
+  test.each(infos)('%s → approve sends continue and the deployment succeeds', async (info) => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info });
+    const handle = await r.start(request());
+    const result = await r.run(async () => {
+      const s = await waitForState(handle, (x) => x.gate?.kind === 'intervention');
+      expect(s.gate!.info).toBe(info);
+      expect(s.lifetimeStatus).toBe('needs_user_intervention');
+      expect(countRequests(r.sim, 'POST', commandPath('continue'))).toBe(0);
+      await handle.signal(approveSignal, { by: 'alice' });
+      return handle.result();
+    });
+    expect(countRequests(r.sim, 'POST', commandPath('continue'))).toBe(1);
+    expect(result.outcome).toBe('succeeded');
+    if (info === 'deployment_prepared') await maybeRecordHistory(env, handle.workflowId, 'intervention-approve');
+  });
+
+  test.each(infos)('%s → reject sends abort and the deployment ends aborted', async (info) => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info });
+    const handle = await r.start(request());
+    const result = await r.run(async () => {
+      await waitForState(handle, (x) => x.gate?.kind === 'intervention');
+      await handle.signal(rejectSignal, { by: 'alice', reason: 'not today' });
+      return handle.result();
+    });
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(countRequests(r.sim, 'POST', commandPath('continue'))).toBe(0);
+    expect(result.lifetimeStatus).toBe('aborted');
+    expect(result.outcome).toBe('aborted');
+    expect(r.sim.plans()[0]!.status).toBe('aborted');
+  });
+
+  test('intervention policy "continue" for deployment_prepared continues without a gate', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info: 'deployment_prepared' });
+    const handle = await r.start(
+      request({
+        policies: { polling: request().policies!.polling, intervention: { deployment_prepared: 'continue' } },
+      }),
+    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.decisions).toEqual([expect.objectContaining({ by: 'policy', decision: 'approve', automatic: true })]);
+  });
+});
+
+describe('robustness', () => {
+  test('lost create response → the retry finds the plan by its marker: exactly one plan', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({ name: 'lost-create-response' });
+    const handle = await r.start(request());
+    const [result, s] = await r.run(async () => [await handle.result(), await handle.query(stateQuery)] as const);
+    expect(result.outcome).toBe('succeeded');
+    expect(countRequests(r.sim, 'POST', CREATE)).toBe(1); // the retry listed, found it, did not create again
+    expect(r.sim.plans()).toHaveLength(1);
+    expect(s.planReused).toBe(true);
+    await maybeRecordHistory(env, handle.workflowId, 'lost-create-response');
+  });
+
+  test('the same request started twice (same workflow ID) → one workflow, one plan', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const h1 = await r.start(request(), 'same-id-twice');
+    await expect(r.start(request(), 'same-id-twice')).rejects.toThrow(/already started/i);
+    const result = await r.run(() => h1.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(countRequests(r.sim, 'POST', CREATE)).toBe(1);
+    expect(r.sim.plans()).toHaveLength(1);
+  });
+
+  test('transient 5xx while polling → retried, the deployment completes', async () => {
+    rig = await makeRig(env, { speed: 150 });
+    const r = rig;
+    r.sim.setFaults({ errorEvery: 2, errorStatus: 503, match: { method: 'GET', path: '/status/?$' } });
+    const handle = await r.start(request());
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    const statuses = r.sim
+      .requests()
+      .filter((x) => /\/status\/?$/.test(x.path))
+      .map((x) => x.status);
+    expect(statuses).toContain(503);
+    expect(statuses).toContain(200);
+  });
+
+  test('bad token → fails fast with the clear message; no plan', async () => {
+    rig = await makeRig(env, {}, 'not-the-token');
+    const r = rig;
+    const handle = await r.start(request());
+    const err = await r.run(() =>
+      handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause?.message).toMatch(
+      /authentication failed: check the LifeTime service account token/,
+    );
+    expect(r.sim.plans()).toHaveLength(0);
+    expect(r.sim.requests().filter((x) => x.status === 401)).toHaveLength(1); // not retried
+  });
+
+  test('unknown application → clear error naming the known ones; no plan created', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request({ applications: [{ app: 'EmployeeBackofice' }] }));
+    const err = (await r.run(() =>
+      handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    )) as WorkflowFailedError;
+    expect(err.cause?.message).toMatch(/application "EmployeeBackofice" not found; known: .*EmployeeBackoffice/);
+    expect(countRequests(r.sim, 'POST', CREATE)).toBe(0);
+  });
+
+  test('unknown environment → clear error naming the known ones; no plan created', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request({ target: 'Prod' }));
+    const err = (await r.run(() =>
+      handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    )) as WorkflowFailedError;
+    expect(err.cause?.message).toMatch(/environment "Prod" not found; known: Development, Quality, Production/);
+    expect(countRequests(r.sim, 'POST', CREATE)).toBe(0);
+  });
+
+  test('invalid request → fails before anything happens in LifeTime, naming the field', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start({ ...request(), policies: { conflicts: 'maybe' as never } });
+    const err = (await r.run(() =>
+      handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    )) as WorkflowFailedError;
+    expect(err.cause?.message).toMatch(/policies\.conflicts: conflicts must be one of: gate, reject \(got "maybe"\)/);
+    expect(r.sim.requests()).toHaveLength(0);
+  });
+});
+
+describe('cancellation cleans up in LifeTime', () => {
+  test('cancel while saved (conflict gate open) → plan deleted, outcome cancelled', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    const handle = await r.start(request({ applications: [{ app: 'PayrollPortal' }] }));
+    const result: DeployResult = await r.run(async () => {
+      await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('cancelled');
+    expect(result.cleanup).toMatch(/deleted/);
+    expect(r.sim.plans()).toHaveLength(0);
+  });
+
+  test('cancel while running → abort sent, plan aborted', async () => {
+    rig = await makeRig(env, { speed: 20 });
+    const r = rig;
+    const handle = await r.start(request());
+    const result = await r.run(async () => {
+      await waitForState(handle, (x) => x.lifetimeStatus === 'running');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('cancelled');
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(r.sim.plans()[0]!.status).toBe('aborted');
+    expect(result.lifetimeStatus).toBe('aborted');
+    await maybeRecordHistory(env, handle.workflowId, 'cancel-running');
+  });
+
+  test('cancel while in an intervention gate → abort sent, plan aborted', async () => {
+    rig = await makeRig(env);
+    const r = rig;
+    r.sim.applyPreset({
+      name: 'needs-intervention',
+      application: 'EmployeeBackoffice',
+      info: 'needs_configuration_or_confirmation',
+    });
+    const handle = await r.start(request());
+    const result = await r.run(async () => {
+      await waitForState(handle, (x) => x.gate?.kind === 'intervention');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('cancelled');
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(r.sim.plans()[0]!.status).toBe('aborted');
+  });
+});
