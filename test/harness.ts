@@ -36,6 +36,8 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
   const { testServer } = ensureTemporalBinaries();
+  // The time-skipping server has no custom search attributes (no operator service): workflows started on it
+  // set `searchAttributes: false` in their request.
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServer } },
   });

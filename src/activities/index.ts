@@ -16,12 +16,6 @@ import {
 } from '../lifetime';
 import type { AppRequest, EnvRef, LogLine, ResolvedApp } from '../workflows/messages';
 
-/** Failure types the workflow branches on (besides the LifeTime error codes). */
-export const FailureType = {
-  TargetBusy: 'TargetBusy',
-  CommandRefused: 'CommandRefused',
-} as const;
-
 /** Converts any error into an ApplicationFailure that says whether a retry can help. */
 export function toFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
@@ -191,20 +185,18 @@ export const createActivities = (lt: LifeTimeClient) => {
       });
     },
 
-    /** Step 5: start. A refusal because the target runs another plan is `TargetBusy` (the workflow waits). */
-    async startPlan(input: { key: string; redeployOutdated: boolean }): Promise<void> {
+    /**
+     * Step 5: start. A refusal because the target runs another plan is a policy matter for the workflow
+     * (wait or fail), so it is returned, not thrown.
+     */
+    async startPlan(input: { key: string; redeployOutdated: boolean }): Promise<{ started: boolean; busy?: string }> {
       try {
         await lt.deployments.start(input.key, { redeployOutdated: input.redeployOutdated }, opts());
+        return { started: true };
       } catch (err) {
         if (isLifeTimeError(err) && err.status === 400) {
           const text = (err.lifetimeErrors ?? []).join(' ');
-          if (BUSY_TEXT.test(text)) {
-            throw ApplicationFailure.create({
-              type: FailureType.TargetBusy,
-              message: text || err.message,
-              nonRetryable: true,
-            });
-          }
+          if (BUSY_TEXT.test(text)) return { started: false, busy: text };
         }
         throw toFailure(err);
       }

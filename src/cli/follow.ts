@@ -90,6 +90,11 @@ export async function follow(
     await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, interval))]);
   }
   const result = await resultPromise;
+  // Log lines that arrived with the last poll, after our last look at the state.
+  const missed = result.logCount - seenLog;
+  if (!opts.json && missed > 0) {
+    for (const l of result.log.slice(Math.max(0, result.log.length - missed))) io.err(`  │ ${l.message}`);
+  }
   if (opts.json) io.out(JSON.stringify({ workflowId, ...result }));
   else for (const line of resultLines(result)) io.out(line);
   return result;

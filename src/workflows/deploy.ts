@@ -240,29 +240,27 @@ async function startWhenTargetFree(req: DeployRequest, s: DeployState, vis: Visi
   const waitUntil = Date.now() + maxWaitMinutes * 60_000;
   vis.step('start');
   for (;;) {
-    try {
-      await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
-        { key, redeployOutdated: req.redeployOutdated },
-      ]);
+    const r = await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
+      { key, redeployOutdated: req.redeployOutdated },
+    ]);
+    if (r.started) {
       s.timings.startedAt = new Date().toISOString();
       return true;
-    } catch (err) {
-      if (failureType(err) !== 'TargetBusy') throw err;
-      const why = failureMessage(err);
-      if (action === 'fail' || Date.now() + checkIntervalSeconds * 1000 > waitUntil) {
-        s.error =
-          action === 'fail'
-            ? `target ${s.target?.name} is busy (busy-target policy: fail): ${why}`
-            : `target ${s.target?.name} stayed busy for ${maxWaitMinutes} min: ${why}`;
-        await deletePlan(s, vis);
-        return false;
-      }
-      if (s.step !== 'wait-for-target') {
-        s.notes.push(`target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
-        vis.step('wait-for-target');
-      }
-      await sleep(checkIntervalSeconds * 1000, { summary: 'wait for the target to be free' });
     }
+    const why = r.busy ?? 'target busy';
+    if (action === 'fail' || Date.now() + checkIntervalSeconds * 1000 > waitUntil) {
+      s.error =
+        action === 'fail'
+          ? `target ${s.target?.name} is busy (busy-target policy: fail): ${why}`
+          : `target ${s.target?.name} stayed busy for ${maxWaitMinutes} min: ${why}`;
+      await deletePlan(s, vis);
+      return false;
+    }
+    if (s.step !== 'wait-for-target') {
+      s.notes.push(`target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
+      vis.step('wait-for-target');
+    }
+    await sleep(checkIntervalSeconds * 1000, { summary: 'wait for the target to be free' });
   }
 }
 

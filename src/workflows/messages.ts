@@ -128,6 +128,11 @@ export const DeployRequest = z
     redeployOutdated: z.boolean().default(false),
     requestedBy: nonEmpty('requestedBy'),
     policies: Policies.default(Policies.parse({})),
+    /**
+     * Upsert the product's search attributes (default). Set false on a namespace that lacks them
+     * (e.g. the time-skipping test server, which cannot register custom search attributes).
+     */
+    searchAttributes: z.boolean().default(true),
   })
   .superRefine((r, ctx) => {
     r.applications.forEach((a, i) => {

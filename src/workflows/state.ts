@@ -114,7 +114,7 @@ export class Visibility {
     }
     put({ key: sa.requestedBy, value: s.requestedBy }, s.requestedBy);
     if (s.outcome) put({ key: sa.outcome, value: s.outcome }, s.outcome);
-    if (pairs.length) upsertSearchAttributes(pairs);
+    if (pairs.length && this.req.searchAttributes) upsertSearchAttributes(pairs);
     setCurrentDetails(detailsText(this.req, s));
   }
 

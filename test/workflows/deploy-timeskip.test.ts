@@ -1,0 +1,177 @@
+/**
+ * Long waits on the time-skipping test server: busy target, gate deadlines, the deployment deadline and a
+ * six-hour deployment that continues-as-new. The simulator advances a plan one step per status poll
+ * ('per-poll'), because workflow time here runs far ahead of the wall clock.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { stateQuery } from '../../src/workflows/messages';
+import { startTimeSkippingServer } from '../harness';
+import type { DeployRequestInput } from '../../src/workflows/messages';
+import { commandPath, countRequests, makeRig, maybeRecordHistory, request as baseRequest, type Rig } from './helpers';
+
+/** The time-skipping server cannot register custom search attributes. */
+const request = (o: Partial<DeployRequestInput> = {}): DeployRequestInput => ({
+  ...baseRequest(o),
+  searchAttributes: false,
+});
+
+let env: TestWorkflowEnvironment;
+let rig: Rig | undefined;
+
+beforeAll(async () => {
+  env = await startTimeSkippingServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+/** Realistic polling for long tests (the defaults). */
+const DEFAULT_POLLING = { firstPollSeconds: 2, minIntervalSeconds: 2, maxIntervalSeconds: 30, backoff: 1.6 };
+
+describe('busy target', () => {
+  test('target runs another plan → waits on durable timers → starts when free and succeeds', async () => {
+    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
+    const r = rig;
+    const foreign = r.sim.addPlan({ target: 'Production', status: 'running', releaseAfterRefusedStarts: 2 });
+    const handle = await r.start(
+      request({
+        policies: {
+          polling: DEFAULT_POLLING,
+          busyTarget: { action: 'wait', maxWaitMinutes: 30, checkIntervalSeconds: 60 },
+        },
+      }),
+    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(3); // refused twice, then accepted
+    expect(result.notes.join(' ')).toMatch(/target Production is busy/);
+    expect(r.sim.plans().filter((p) => p.key !== foreign.key)).toHaveLength(1);
+    await maybeRecordHistory(env, handle.workflowId, 'busy-target-wait');
+  });
+
+  test('busy-target policy "fail" → our saved plan is deleted, outcome failed', async () => {
+    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
+    const r = rig;
+    const foreign = r.sim.addPlan({ target: 'Production', status: 'running' });
+    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, busyTarget: { action: 'fail' } } }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('failed');
+    expect(result.error).toMatch(/busy/);
+    expect(result.cleanup).toMatch(/deleted/);
+    expect(r.sim.plans().map((p) => p.key)).toEqual([foreign.key]);
+  });
+
+  test('target stays busy past the wait limit → our saved plan is deleted', async () => {
+    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
+    const r = rig;
+    r.sim.addPlan({ target: 'Production', status: 'running' });
+    const handle = await r.start(
+      request({
+        policies: {
+          polling: DEFAULT_POLLING,
+          busyTarget: { action: 'wait', maxWaitMinutes: 20, checkIntervalSeconds: 60 },
+        },
+      }),
+    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('failed');
+    expect(result.error).toMatch(/stayed busy for 20 min/);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBeGreaterThanOrEqual(19);
+    expect(r.sim.plans()).toHaveLength(1); // only the foreign one
+  });
+});
+
+describe('gate deadline', () => {
+  test('nobody decides within the gate timeout → policy "reject": plan deleted, recorded as automatic', async () => {
+    rig = await makeRig(env, { progression: 'per-poll' });
+    const r = rig;
+    const handle = await r.start(
+      request({
+        applications: [{ app: 'PayrollPortal' }],
+        policies: { polling: DEFAULT_POLLING, gate: { timeoutMinutes: 60, onTimeout: 'reject' } },
+      }),
+    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('rejected');
+    expect(result.decisions).toEqual([
+      expect.objectContaining({ decision: 'reject', by: 'gate deadline', automatic: true, applied: true }),
+    ]);
+    expect(r.sim.plans()).toHaveLength(0);
+    await maybeRecordHistory(env, handle.workflowId, 'gate-deadline-reject');
+  });
+
+  test('nobody decides within the gate timeout → policy "approve": the plan starts and succeeds', async () => {
+    rig = await makeRig(env, { progression: 'per-poll' });
+    const r = rig;
+    const handle = await r.start(
+      request({
+        applications: [{ app: 'PayrollPortal' }],
+        policies: { polling: DEFAULT_POLLING, gate: { timeoutMinutes: 60, onTimeout: 'approve' } },
+      }),
+    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.decisions[0]).toMatchObject({ decision: 'approve', automatic: true });
+  });
+});
+
+describe('deployment deadline', () => {
+  test('deadline passes while running → abort sent, plan aborted, outcome timed_out', async () => {
+    rig = await makeRig(env, { progression: 'per-poll' });
+    const r = rig;
+    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('timed_out');
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(result.lifetimeStatus).toBe('aborted');
+    expect(r.sim.plans()[0]!.status).toBe('aborted');
+    await maybeRecordHistory(env, handle.workflowId, 'deadline-abort');
+  });
+
+  test('deadline passes after the point of no return → LifeTime refuses abort; said so, followed to the end', async () => {
+    rig = await makeRig(env, { progression: 'per-poll' });
+    const r = rig;
+    r.sim.setScenario({ application: 'EmployeeBackoffice', pointOfNoReturnPhase: 1 });
+    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('timed_out');
+    expect(result.cleanup).toMatch(/abort refused by LifeTime/);
+    expect(result.lifetimeStatus).toBe('finished_successful');
+    expect(r.sim.plans()[0]!.status).toBe('finished_successful');
+  });
+});
+
+describe('long runs', () => {
+  test('a 6-hour deployment continues-as-new, keeps its state, and completes', async () => {
+    rig = await makeRig(env, { progression: 'per-poll' });
+    const r = rig;
+    const handle = await r.start(
+      request({
+        policies: { polling: { ...DEFAULT_POLLING, maxIntervalSeconds: 60 }, continueAsNewAfterEvents: 400 },
+      }),
+    );
+    const result = await r.run(async () => {
+      // Let the plan reach `running`, then freeze LifeTime time so it stays running for six workflow hours.
+      for (let i = 0; i < 200; i++) {
+        const s = await handle.query(stateQuery);
+        if (s.lifetimeStatus === 'running') break;
+        await env.sleep('5s');
+      }
+      r.sim.setConfig({ progression: 'wall', speed: 0.000001 });
+      await env.sleep('6h');
+      const mid = await handle.query(stateQuery);
+      expect(mid.lifetimeStatus).toBe('running');
+      expect(mid.runs).toBeGreaterThanOrEqual(1);
+      r.sim.setConfig({ progression: 'per-poll' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.polls).toBeGreaterThan(300); // six hours of polls at ≤ 60 s, carried across runs
+    expect(result.log.map((l) => l.message)).toContain('Deploy completed');
+    expect(r.sim.plans()).toHaveLength(1);
+  });
+});
