@@ -51,11 +51,11 @@ export const Policies = z.strictObject({
   polling: z
     .strictObject({
       /** Delay before the first status poll after `start`. */
-      firstPollSeconds: seconds('polling.firstPollSeconds', 0.5, 600).default(2),
+      firstPollSeconds: seconds('polling.firstPollSeconds', 0.05, 600).default(2),
       /** Shortest interval: right after start and in the final phase. */
-      minIntervalSeconds: seconds('polling.minIntervalSeconds', 0.5, 600).default(2),
+      minIntervalSeconds: seconds('polling.minIntervalSeconds', 0.05, 600).default(2),
       /** Longest interval, reached by backing off while the plan runs. */
-      maxIntervalSeconds: seconds('polling.maxIntervalSeconds', 1, 3600).default(30),
+      maxIntervalSeconds: seconds('polling.maxIntervalSeconds', 0.05, 3600).default(30),
       /** Growth factor between two polls with no news. */
       backoff: z.number().min(1).max(10).default(1.6),
     })
