@@ -30,10 +30,13 @@ const intVar = (name: string, min: number, max: number) =>
 const urlVar = (name: string, allowBareHost: boolean) =>
   z.string().refine(
     (s) => {
+      if (/\s/.test(s)) return false;
       const candidate = allowBareHost && !/^[a-z]+:\/\//i.test(s) ? `https://${s}` : s;
       try {
         const u = new URL(candidate);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+        // WHATWG URL accepts host names like `ht!tp` (from `ht!tp://x`); require a real host name or IP literal.
+        const host = /^(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?)$/i.test(u.hostname);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && host;
       } catch {
         return false;
       }

@@ -2,7 +2,7 @@
  * `npm run worker`: runs deployApplications and its activities on a task queue.
  * Configuration from the environment (see src/config.ts and the README); stops gracefully on SIGINT/SIGTERM.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   DefaultLogger,
@@ -18,6 +18,15 @@ import { LifeTimeClient } from './lifetime';
 import { ensureSearchAttributes } from './temporal-setup';
 
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+/** The prebuilt bundle is used only when it is newer than every workflow source file (never a stale bundle). */
+export function prebuiltBundleIsFresh(): boolean {
+  if (!existsSync(PREBUILT_BUNDLE)) return false;
+  const built = statSync(PREBUILT_BUNDLE).mtimeMs;
+  const dir = path.join(__dirname, 'workflows');
+  if (!existsSync(dir)) return true; // installed without sources
+  return readdirSync(dir).every((f) => statSync(path.join(dir, f)).mtimeMs <= built);
+}
 
 function installRuntime(cfg: WorkerConfig): void {
   const logger = new DefaultLogger(cfg.logLevel, (entry: LogEntry) => {
@@ -45,7 +54,7 @@ export async function createWorker(cfg: WorkerConfig, connection?: NativeConnect
   const added = await ensureSearchAttributes(conn, namespace);
   if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
   const lifetime = new LifeTimeClient(cfg.lifetime);
-  const bundle = existsSync(PREBUILT_BUNDLE)
+  const bundle = prebuiltBundleIsFresh()
     ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
     : { workflowsPath: require.resolve('./workflows') };
   return Worker.create({
@@ -86,7 +95,7 @@ export async function main(env = process.env): Promise<number> {
     taskQueue: cfg.taskQueue,
     namespace: cfg.temporal.namespace ?? 'default',
     lifetime: cfg.lifetime.baseUrl,
-    prebuiltBundle: existsSync(PREBUILT_BUNDLE),
+    prebuiltBundle: prebuiltBundleIsFresh(),
   });
   await worker.run(); // resolves after SIGINT/SIGTERM and a graceful shutdown
   log.info('worker stopped');

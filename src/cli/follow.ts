@@ -95,6 +95,9 @@ export async function follow(
   if (!opts.json && missed > 0) {
     for (const l of result.log.slice(Math.max(0, result.log.length - missed))) io.err(`  │ ${l.message}`);
   }
+  if (!opts.json && result.lifetimeStatus && result.lifetimeStatus !== lastStatus.split(' / ')[0]) {
+    io.err(`  LifeTime status: ${result.lifetimeStatus}`);
+  }
   if (opts.json) io.out(JSON.stringify({ workflowId, ...result }));
   else for (const line of resultLines(result)) io.out(line);
   return result;

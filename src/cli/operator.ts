@@ -39,7 +39,12 @@ export async function decide(
     before = await handle.query(stateQuery);
   } catch (err) {
     if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
-    throw err;
+    // No worker answers queries right now (e.g. all workers down): the signal is still stored durably.
+    await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);
+    const msg = `${kind} by ${payload.by} sent to ${workflowId}; no worker answered to confirm it, it will be applied (or ignored) when a worker runs`;
+    if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, sent: true, confirmed: false }));
+    else io.out(msg);
+    return ExitCode.Success;
   }
   const count = before.decisions.length;
   await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);

@@ -63,6 +63,13 @@ const act = {
   polls: proxyActivities<Activities>(polls),
 };
 
+const TERMINAL = new Set([
+  'aborted',
+  'finished_successful',
+  'finished_with_warnings',
+  'finished_with_errors',
+  'force_finished',
+]);
 const FINAL_PHASE = /Synchronizing data|Updating application versions|Deploy completed/i;
 const SUCCESS: Record<string, Outcome> = {
   finished_successful: 'succeeded',
@@ -403,11 +410,7 @@ async function cleanUp(s: DeployState, vis: Visibility, outcome: Outcome): Promi
       await deletePlan(s, vis);
       return;
     }
-    if (
-      ['aborted', 'finished_successful', 'finished_with_warnings', 'finished_with_errors', 'force_finished'].includes(
-        st.status,
-      )
-    ) {
+    if (TERMINAL.has(st.status)) {
       s.cleanup = `plan ${key} had already ended (${st.status})`;
       return;
     }
@@ -432,11 +435,7 @@ async function cleanUp(s: DeployState, vis: Visibility, outcome: Outcome): Promi
       s.info = now.info || undefined;
       appendLog(s, now.newLog);
       vis.update();
-      if (
-        ['aborted', 'finished_successful', 'finished_with_warnings', 'finished_with_errors', 'force_finished'].includes(
-          now.status,
-        )
-      ) {
+      if (TERMINAL.has(now.status)) {
         s.cleanup = `${s.cleanup ?? ''}; plan ended ${now.status}`.replace(/^; /, '');
         return;
       }

@@ -47,6 +47,13 @@ const seconds = (what: string, min: number, max: number) =>
     .min(min, { error: `${what} must be at least ${min} s` })
     .max(max, { error: `${what} must be at most ${max} s` });
 
+/** A duration in minutes: at least one second, at most 30 days. */
+const minutes = (what: string) =>
+  z
+    .number({ error: `${what} must be a number of minutes` })
+    .min(1 / 60, { error: `${what} must be at least 1 second (0.0167 minutes)` })
+    .max(30 * 24 * 60, { error: `${what} must be at most 43200 minutes (30 days)` });
+
 export const Policies = z.strictObject({
   polling: z
     .strictObject({
@@ -91,11 +98,7 @@ export const Policies = z.strictObject({
   gate: z
     .strictObject({
       /** How long a gate waits for a decision. */
-      timeoutMinutes: z
-        .number()
-        .min(1 / 60)
-        .max(30 * 24 * 60)
-        .default(24 * 60),
+      timeoutMinutes: minutes('gate.timeoutMinutes').default(24 * 60),
       /** What happens when nobody decides in time. */
       onTimeout: z
         .enum(['reject', 'approve'], { error: 'gate.onTimeout must be one of: reject, approve' })
@@ -103,11 +106,7 @@ export const Policies = z.strictObject({
     })
     .default({ timeoutMinutes: 24 * 60, onTimeout: 'reject' }),
   /** Overall deadline for the whole deployment; past it the plan is deleted or aborted. */
-  deadlineMinutes: z
-    .number()
-    .min(1 / 60)
-    .max(30 * 24 * 60)
-    .default(12 * 60),
+  deadlineMinutes: minutes('deadlineMinutes').default(12 * 60),
   /** Who may decide at a gate (empty: anyone). */
   approvers: z.array(nonEmpty('approvers[]')).default([]),
   /** May the person who requested the deployment approve its gates? */
