@@ -102,7 +102,9 @@ export class Gates {
     this.s.gate = view;
     this.vis.step(spec.kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate');
     try {
-      const decided = await condition(() => this.pending !== undefined, timeoutMs);
+      const decided = await condition(() => this.pending !== undefined, timeoutMs, {
+        summary: `${spec.kind} gate deadline`,
+      });
       const pending = this.pending as DecisionRecord | undefined; // set by a signal handler meanwhile
       if (decided && pending) return { decision: pending.decision, automatic: false, record: pending };
       const record: DecisionRecord = {
