@@ -9,4 +9,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 120_000,
   slowTestThreshold: 30,
+  verbose: true,
 };
