@@ -13,13 +13,12 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { act, commands, create, lookups, polls } from './activity-proxies';
+import { cleanUp, deletePlan, failureMessage } from './cleanup';
 import { Gates } from './gates';
 import {
   DeployRequest,
@@ -37,39 +36,6 @@ import {
 } from './messages';
 import { appendLog, initialState, toResult, Visibility } from './state';
 
-// Activity option groups: explicit timeouts and retries, per kind of call.
-const lookups: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
-};
-/** Creation is made idempotent by the Notes marker, so a few retries are safe. */
-const create: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
-};
-const commands: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
-};
-const polls: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
-};
-
-const act = {
-  lookups: proxyActivities<Activities>(lookups),
-  create: proxyActivities<Activities>(create),
-  commands: proxyActivities<Activities>(commands),
-  polls: proxyActivities<Activities>(polls),
-};
-
-const TERMINAL = new Set([
-  'aborted',
-  'finished_successful',
-  'finished_with_warnings',
-  'finished_with_errors',
-  'force_finished',
-]);
 const FINAL_PHASE = /Synchronizing data|Updating application versions|Deploy completed/i;
 const SUCCESS: Record<string, Outcome> = {
   finished_successful: 'succeeded',
@@ -84,11 +50,6 @@ class ContinueAsNewNeeded {}
 function failureType(err: unknown): string | undefined {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
   return undefined;
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 export async function deployApplications(raw: DeployRequestInput, resume?: DeployState): Promise<DeployResult> {
@@ -379,77 +340,4 @@ async function intervene(
     return 'refused';
   }
   return command === 'continue' ? 'continued' : 'aborted';
-}
-
-async function deletePlan(s: DeployState, vis: Visibility): Promise<void> {
-  const key = s.deploymentKey!;
-  vis.step('cleanup');
-  const r = await act.commands.deletePlan.executeWithOptions({ ...commands, summary: `Delete plan ${key}` }, [key]);
-  s.cleanup = r.deleted ? `plan ${key} deleted` : `plan ${key} could not be deleted: ${r.refusal}`;
-  if (r.deleted) s.lifetimeStatus = 'deleted';
-}
-
-/**
- * Cleanup after cancellation, the deadline or a failure (runs in a non-cancellable scope): delete a saved
- * plan, abort a running one and follow it to its end; if LifeTime refuses the abort, say so and follow on.
- */
-async function cleanUp(s: DeployState, vis: Visibility, outcome: Outcome): Promise<void> {
-  const key = s.deploymentKey;
-  if (!key || s.lifetimeStatus === 'deleted') {
-    s.cleanup ??= 'nothing to clean up in LifeTime';
-    return;
-  }
-  vis.step('cleanup');
-  try {
-    const st = await act.polls.getStatus.executeWithOptions({ ...polls, summary: `Status of ${key} before cleanup` }, [
-      { key, logFrom: s.logCount },
-    ]);
-    s.lifetimeStatus = st.status;
-    appendLog(s, st.newLog);
-    if (st.status === 'saved' && !s.timings.startedAt) {
-      await deletePlan(s, vis);
-      return;
-    }
-    if (TERMINAL.has(st.status)) {
-      s.cleanup = `plan ${key} had already ended (${st.status})`;
-      return;
-    }
-    if (st.status !== 'aborting') {
-      const r = await act.commands.sendCommand.executeWithOptions({ ...commands, summary: `Abort ${key}` }, [
-        { key, command: 'abort' },
-      ]);
-      if (!r.accepted) s.notes.push(`LifeTime refused abort (past the point of no return?): ${r.refusal}`);
-      s.cleanup = r.accepted
-        ? `abort sent to plan ${key}`
-        : `abort refused by LifeTime: ${r.refusal}; followed the plan to its end`;
-    }
-    vis.step('aborting');
-    // Follow the plan to a terminal status; on refusal it finishes on its own.
-    for (let i = 0; i < 10_000; i++) {
-      await sleep(2000, { summary: 'wait for the plan to end after abort' });
-      const now = await act.polls.getStatus.executeWithOptions({ ...polls, summary: `Poll status of ${key}` }, [
-        { key, logFrom: s.logCount },
-      ]);
-      s.polls += 1;
-      s.lifetimeStatus = now.status;
-      s.info = now.info || undefined;
-      appendLog(s, now.newLog);
-      vis.update();
-      if (TERMINAL.has(now.status)) {
-        s.cleanup = `${s.cleanup ?? ''}; plan ended ${now.status}`.replace(/^; /, '');
-        return;
-      }
-      if (now.status === 'needs_user_intervention') {
-        const again = await act.commands.sendCommand.executeWithOptions({ ...commands, summary: `Abort ${key}` }, [
-          { key, command: 'abort' },
-        ]);
-        if (!again.accepted) {
-          s.cleanup = `${s.cleanup}; plan waits for user intervention in LifeTime and refused abort`;
-          return;
-        }
-      }
-    }
-  } catch (err) {
-    s.cleanup = `cleanup failed for plan ${key}: ${failureMessage(err)} (outcome ${outcome})`;
-  }
 }
