@@ -235,18 +235,26 @@ function proposal(p1: NonNullable<Results['part1']>): string {
     .sort((a, b) => (a.statusRequestsPerDeployment.mean ?? 0) - (b.statusRequestsPerDeployment.mean ?? 0))[0];
   const less = (a: number | null, b: number | null): string =>
     a !== null && b ? `${f(((b - a) / b) * 100, 0)} %` : '–';
-  const pick =
-    best && current
-      ? `Proposed defaults: **first ${best.policy.first} s, min ${best.policy.min} s, max ${best.policy.max} s, ` +
-        `backoff ${best.policy.backoff}** (the candidate that meets the target with the fewest requests): ` +
-        `${less(best.statusRequestsPerDeployment.mean, current.statusRequestsPerDeployment.mean)} fewer status requests ` +
-        `and ${less(best.events.mean, current.events.mean)} fewer history events than the current defaults, median ` +
-        `latency ${f(current.latencyS.p50)} → ${f(best.latencyS.p50)} s, p95 ${f(current.latencyS.p95)} → ` +
-        `${f(best.latencyS.p95)} s. The gain comes from the final phase, polled every ${best.policy.min} s instead of ` +
-        `every ${current.policy.min} s (${f(best.statusRequestsPerDeployment.finalPhaseMean)} instead of ` +
-        `${f(current.statusRequestsPerDeployment.finalPhaseMean)} requests there). Not applied: a default change is a ` +
-        'product decision (and changes the command sequence of running workflows only through their input).'
-      : 'No candidate met the latency/request target.';
+  const currentMeets =
+    current !== undefined &&
+    (current.latencyS.p50 ?? Infinity) <= 5 &&
+    (current.statusRequestsPerDeployment.mean ?? Infinity) <= fixedReq;
+  const settings = (p: PolicyRun): string =>
+    `first ${p.policy.first} s, min ${p.policy.min} s, max ${p.policy.max} s, backoff ${p.policy.backoff}`;
+  const effect = (b: PolicyRun, c: PolicyRun): string =>
+    `${less(b.statusRequestsPerDeployment.mean, c.statusRequestsPerDeployment.mean)} fewer status requests and ` +
+    `${less(b.events.mean, c.events.mean)} fewer history events than the current defaults, median latency ` +
+    `${f(c.latencyS.p50)} → ${f(b.latencyS.p50)} s, p95 ${f(c.latencyS.p95)} → ${f(b.latencyS.p95)} s; the gain comes ` +
+    `from the final phase, polled every ${b.policy.min} s instead of every ${c.policy.min} s ` +
+    `(${f(b.statusRequestsPerDeployment.finalPhaseMean)} instead of ${f(c.statusRequestsPerDeployment.finalPhaseMean)} ` +
+    'requests there).';
+  let pick = 'No candidate met the latency/request target.';
+  if (best && current && currentMeets)
+    pick =
+      'The current defaults already meet the target, so no change is needed. If LifeTime load matters more than the ' +
+      `last seconds of latency, **${settings(best)}** is the candidate that meets the target with the fewest requests: ` +
+      effect(best, current);
+  else if (best && current) pick = `Proposed defaults (not applied): **${settings(best)}**: ${effect(best, current)}`;
   return ['### Candidate polling defaults (proposal, not applied)', '', ...lines, '', pick].join('\n');
 }
 
