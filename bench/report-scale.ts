@@ -39,6 +39,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
         'poll start lag p50 / p99 (ms)',
         'latency p50 / p95 (LT s)',
         'worker peak RSS (MB)',
+        'prebuilt bundle',
         'worker CPU mean / peak (% core)',
         'dev server CPU mean (% core)',
         'LifeTime req/s',
@@ -47,7 +48,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
       ],
       levels.map((l) =>
         l.error
-          ? [levelName(l), l.error, '', '', '', '', '', '', '', '', '', '', '', '']
+          ? [levelName(l), l.error, '', '', '', '', '', '', '', '', '', '', '', '', '']
           : [
               levelName(l),
               f(l.startSeconds),
@@ -58,6 +59,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
               `${f(l.pollLagMs.p50, 0)} / ${f(l.pollLagMs.p99, 0)}`,
               `${f(l.latencyS.p50)} / ${f(l.latencyS.p95)}`,
               f(l.worker.hwmMB),
+              l.prebuiltBundle === undefined ? '–' : l.prebuiltBundle ? 'yes' : 'no (bundled at start)',
               `${f(l.worker.meanCpuPct, 0)} / ${f(l.worker.peakCpuPct, 0)}`,
               f(l.devServer.meanCpuPct, 0),
               f(l.requests.perSecond),

@@ -347,9 +347,10 @@ export function renderReport(r: Results): string {
     '## The worker of parts 1 and 2',
     '',
     mw
-      ? `Started in ${mw.startMs} ms; over ${f(mw.seconds, 0)} s: peak RSS ${f(mw.hwmMB)} MB, CPU ${f(mw.cpuSeconds)} s (mean ${f(mw.meanCpuPct, 0)} % of a core, peak ${f(mw.peakCpuPct, 0)} %); log: ${mw.warn} WARN, ${mw.error} ERROR lines.`
+      ? `Started in ${mw.startMs} ms${mw.prebuiltBundle === undefined ? '' : mw.prebuiltBundle ? ' (prebuilt bundle)' : ' (bundled at start)'}; over ${f(mw.seconds, 0)} s: peak RSS ${f(mw.hwmMB)} MB, CPU ${f(mw.cpuSeconds)} s (mean ${f(mw.meanCpuPct, 0)} % of a core, peak ${f(mw.peakCpuPct, 0)} %); log: ${mw.warn} WARN, ${mw.error} ERROR lines.`
       : '_Not run._',
     '',
+    ...(r.notes?.length ? ['## Notes', '', r.notes.map((n) => `- ${n}`).join('\n'), ''] : []),
     '## Errors',
     '',
     r.errors.length ? r.errors.map((e) => `- ${e}`).join('\n') : 'None.',

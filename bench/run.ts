@@ -23,7 +23,7 @@ import { runOrchestration, type OrchestrationResult } from './orchestration';
 import type { WindowStats } from './proc';
 import { renderReport } from './report';
 import { runScaleLevel, type ScaleLevel } from './scale';
-import { measureStartup, type StartupResult } from './startup';
+import { ensureFreshBundle, measureStartup, type StartupResult } from './startup';
 
 const Args = z.strictObject({
   quick: z.boolean(),
@@ -131,8 +131,16 @@ export interface Results {
   part2?: OrchestrationResult & { speed: number };
   part3?: ScaleLevel[];
   part4?: StartupResult;
-  mainWorker?: WindowStats & { startMs: number | null; warn: number; error: number; recent: string[] };
+  mainWorker?: WindowStats & {
+    startMs: number | null;
+    prebuiltBundle?: boolean;
+    warn: number;
+    error: number;
+    recent: string[];
+  };
   errors: string[];
+  /** Remarks about the run, e.g. added afterwards by the person who ran it (rendered under "Notes"). */
+  notes?: string[];
 }
 
 function commandLine(argv: string[]): string {
@@ -211,6 +219,7 @@ async function main(): Promise<number> {
       results.errors.push(...results.part4.errors.map((e) => `part 4: ${e}`));
     }
     if (parts.has('1') || parts.has('2')) {
+      await ensureFreshBundle(log);
       const taskQueue = `${runId}-main`;
       const worker = spawnWorker({ ...env, taskQueue });
       const startMs = await worker.ready;
@@ -232,6 +241,7 @@ async function main(): Promise<number> {
       results.mainWorker = {
         ...worker.sampler.window(),
         startMs: Math.round(startMs),
+        prebuiltBundle: worker.prebuiltBundle,
         warn: worker.logs.warn,
         error: worker.logs.error,
         recent: worker.logs.recent,

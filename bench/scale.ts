@@ -14,6 +14,7 @@ import { ADAPTIVE_DEFAULTS, request, startDeployment, toWorkflowPolling, type Po
 import { benchData, spawnWorker, startBenchSimulator } from './env';
 import { historyFacts, statusRequestsByPlan, detection } from './measure';
 import { ProcSampler, type WindowStats } from './proc';
+import { ensureFreshBundle } from './startup';
 import { evenSample, mapLimit, round, sleep, summarize, sum, type Summary } from './stats';
 
 export interface ScaleLevel {
@@ -22,6 +23,8 @@ export interface ScaleLevel {
   heapMb?: number;
   /** The worker's V8 heap limit as the worker reported it. */
   workerHeapLimitMB?: number;
+  /** Whether the worker loaded the prebuilt workflow bundle (its `worker started` line). */
+  prebuiltBundle?: boolean;
   speed: number;
   durationLtMinutes: number;
   polling: Polling;
@@ -93,6 +96,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
   const taskQueue = `${o.runId}-scale-${label}`;
   const names = Array.from({ length: o.n }, (_, i) => `BenchScale${String(i + 1).padStart(4, '0')}`);
   const { data, apps } = benchData(names.map((name) => ({ name, modules: 3, moduleBase: 'BenchScale' })));
+  await ensureFreshBundle(o.log);
   const sim = await startBenchSimulator(data, o.speed);
   sim.setScenario({ durationMs: o.durationLtMinutes * 60_000 });
   const worker = spawnWorker({
@@ -115,6 +119,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
   try {
     level.workerStartMs = round(await worker.ready, 0);
     level.workerHeapLimitMB = worker.heapLimitMB;
+    level.prebuiltBundle = worker.prebuiltBundle;
     o.log(
       `  part 3 · ${o.n} deployments${o.heapMb ? `, worker heap ${o.heapMb} MB` : ''} (worker up in ${level.workerStartMs} ms)`,
     );

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/dev/temporal-binaries';
+import { prebuiltBundleIsFresh } from '../src/worker';
 import { spawnWorker } from './env';
 import { round, summarize, type Summary } from './stats';
 
@@ -37,6 +38,17 @@ export function buildBundle(): Promise<{ ms: number; error?: string }> {
       resolve(code === 0 ? { ms } : { ms, error: `build-bundle exited with ${code}: ${err.trim()}` });
     });
   });
+}
+
+/**
+ * Rebuilds dist/workflow-bundle.js when a workflow source is newer (src/worker.ts would otherwise ignore it and
+ * bundle at start, which costs start time and memory), so every worker of a run starts the same way.
+ */
+export async function ensureFreshBundle(log: (line: string) => void): Promise<void> {
+  if (prebuiltBundleIsFresh()) return;
+  log('  rebuilding dist/workflow-bundle.js (workflow sources changed)');
+  const built = await buildBundle();
+  if (built.error) log(`  could not rebuild the workflow bundle: ${built.error}`);
 }
 
 export async function measureStartup(
