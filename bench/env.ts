@@ -132,6 +132,8 @@ export interface WorkerEnv {
   noPrebuiltBundle?: boolean;
   /** V8 heap limit of the worker (`--max-old-space-size`); the SDK sizes its workflow cache from it. */
   heapMb?: number;
+  /** LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS for the worker. */
+  maxCachedWorkflows?: number;
   readyTimeoutMs?: number;
 }
 
@@ -150,6 +152,9 @@ export function spawnWorker(w: WorkerEnv): WorkerChild {
     LOG_FORMAT: 'json',
     BENCH_NO_PREBUILT_BUNDLE: w.noPrebuiltBundle ? '1' : '0',
     ...(w.heapMb ? { NODE_OPTIONS: `--max-old-space-size=${w.heapMb}` } : {}),
+    ...(w.maxCachedWorkflows !== undefined
+      ? { LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: String(w.maxCachedWorkflows) }
+      : {}),
   };
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-child.ts')], {

@@ -45,6 +45,20 @@ function summaryOf(e: HistoryEvent): string | undefined {
   }
 }
 
+/** The activity type of a local-activity marker (the SDK records it in the marker's `data` detail), else undefined. */
+function localActivityType(e: HistoryEvent): string | undefined {
+  const a = e.markerRecordedEventAttributes;
+  if (!a || a.markerName !== 'core_local_activity') return undefined;
+  const payload = a.details?.data?.payloads?.[0]?.data;
+  if (!payload) return '?';
+  try {
+    const data = JSON.parse(Buffer.from(payload).toString('utf8')) as { activity_type?: string };
+    return data.activity_type ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
 export interface HistoryFacts {
   events: number;
   byType: Record<string, number>;
@@ -58,8 +72,11 @@ export interface HistoryFacts {
   timersFired: number;
   /** Poll timers only: TimerFired time − (TimerStarted time + startToFireTimeout), wall ms. */
   fireLagMs: number[];
-  /** Poll timers only: start of the next getStatus attempt − due instant, wall ms. */
+  /** Poll timers only: start of the next getStatus attempt − due instant, wall ms. For a local-activity poll the
+   * start is the workflow task it runs in (WorkflowTaskStarted). */
   pollLagMs: number[];
+  /** Local activities by type, from their markers. */
+  localActivitiesByType: Record<string, number>;
   signals: number;
   upserts: number;
   startMs: number;
@@ -85,6 +102,8 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
   const pollLagMs: number[] = [];
   let pendingDue: number | undefined; // due instant of the last fired poll timer, until its getStatus starts
   let pendingPollScheduled: number | undefined;
+  let pendingTaskStart: number | undefined; // WorkflowTaskStarted after a poll timer fired (local-activity polls)
+  const localActivitiesByType: Record<string, number> = {};
   let activityRetries = 0;
   let activityFailures = 0;
   let workflowTaskFailures = 0;
@@ -125,6 +144,9 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
       case 'ACTIVITY_TASK_TIMED_OUT':
         activityFailures += 1;
         break;
+      case 'WORKFLOW_TASK_STARTED':
+        if (pendingDue !== undefined && pendingPollScheduled === undefined) pendingTaskStart = at;
+        break;
       case 'WORKFLOW_TASK_FAILED':
       case 'WORKFLOW_TASK_TIMED_OUT':
         workflowTaskFailures += 1;
@@ -148,6 +170,7 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
           fireLagMs.push(at - due);
           pendingDue = due;
           pendingPollScheduled = undefined;
+          pendingTaskStart = undefined;
         }
         break;
       }
@@ -167,6 +190,14 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
         const task = num(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId);
         if (!markerTasks.has(task)) add('markers (per workflow task)');
         markerTasks.add(task);
+        const la = localActivityType(e);
+        if (la) {
+          localActivitiesByType[la] = (localActivitiesByType[la] ?? 0) + 1;
+          if (la === 'getStatus' && pendingDue !== undefined && pendingTaskStart !== undefined) {
+            pollLagMs.push(pendingTaskStart - pendingDue);
+            pendingDue = pendingTaskStart = undefined;
+          }
+        }
         break;
       }
       case 'START_CHILD_WORKFLOW_EXECUTION_INITIATED':
@@ -198,6 +229,7 @@ export function analyzeHistory(history: temporal.api.history.v1.IHistory): Histo
     timersFired,
     fireLagMs,
     pollLagMs,
+    localActivitiesByType,
     signals,
     upserts,
     startMs: times[0] ?? NaN,

@@ -3,7 +3,7 @@ import { f, table, type Verdict } from './report-util';
 import type { ScaleLevel } from './scale';
 
 export function scaleVerdict(levels: ScaleLevel[] | undefined): Verdict {
-  const l = levels?.find((x) => x.n === 500 && !x.heapMb);
+  const l = levels?.find((x) => x.n === 500 && !x.heapMb && x.cache === undefined);
   const target = '500 concurrent deployments on one worker: peak RSS ≤ 600 MB, timer lag p99 ≤ 1 s';
   if (!l || l.error) return { target, measured: l?.error ?? 'not run in this mode', verdict: '–' };
   const rss = l.worker.hwmMB;
@@ -18,7 +18,13 @@ export function scaleVerdict(levels: ScaleLevel[] | undefined): Verdict {
   };
 }
 
-const levelName = (l: ScaleLevel): string => (l.heapMb ? `${l.n} (worker heap ${l.heapMb} MB)` : String(l.n));
+const levelName = (l: ScaleLevel): string => {
+  const parts = [
+    ...(l.heapMb ? [`worker heap ${l.heapMb} MB`] : []),
+    ...(l.cache !== undefined ? [`cache ${l.cache}`] : []),
+  ];
+  return parts.length ? `${l.n} (${parts.join(', ')})` : String(l.n);
+};
 
 export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cores: number): string {
   if (!levels?.length) return '_Not run._';
@@ -85,7 +91,9 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
 const defaultCache = (heapMB: number): number => Math.max(Math.floor(Math.max(heapMB - 200, 0) * (600 / 1024)), 10);
 
 function scaleWhy(levels: ScaleLevel[], heapLimitMB: number, cores: number): string {
-  const plain = levels.filter((l) => !l.heapMb && !l.error && l.worker).sort((a, b) => a.n - b.n);
+  const plain = levels
+    .filter((l) => !l.heapMb && l.cache === undefined && !l.error && l.worker)
+    .sort((a, b) => a.n - b.n);
   const out: string[] = ['Why:', ''];
   if (plain.length >= 2) {
     const a = plain[0]!;
@@ -98,12 +106,26 @@ function scaleWhy(levels: ScaleLevel[], heapLimitMB: number, cores: number): str
         `${defaultCache(b.workerHeapLimitMB ?? heapLimitMB)} (heap limit ${b.workerHeapLimitMB ?? heapLimitMB} MB), so nothing is evicted up to that many concurrent deployments and RSS follows N.`,
     );
   }
-  for (const l of levels.filter((x) => x.heapMb && !x.error && x.worker)) {
+  for (const l of levels.filter((x) => x.heapMb && x.cache === undefined && !x.error && x.worker)) {
     out.push(
       `- With the worker's V8 heap limited to ${l.heapMb} MB (V8 heap limit ${f(l.workerHeapLimitMB, 0)} MB, cache ≈ ${l.workerHeapLimitMB ? defaultCache(l.workerHeapLimitMB) : '–'} workflows), ` +
         `${l.n} deployments peaked at ${f(l.worker.hwmMB)} MB RSS, but evicted workflows are replayed from history on ` +
         `every task: ${l.workflowTaskFailures} workflow-task failures/timeouts in ${l.sampledHistories} sampled histories, ` +
         `poll start lag p99 ${f((l.pollLagMs.p99 ?? 0) / 1000, 1)} s, makespan ${f(l.makespanSeconds, 0)} s. A heap limit alone is no fix.`,
+    );
+  }
+  for (const l of levels.filter((x) => x.cache !== undefined && !x.error && x.worker)) {
+    const base = plain.find((x) => x.n === l.n);
+    out.push(
+      `- With the workflow cache limited to ${l.cache} workflows (\`LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS\`)` +
+        `${l.heapMb ? ` and a ${l.heapMb} MB V8 heap` : ''}, ${l.n} deployments peaked at ${f(l.worker.hwmMB)} MB RSS` +
+        `${base ? ` (default cache: ${f(base.worker.hwmMB)} MB)` : ''}. A deployment that is not in the cache is ` +
+        `replayed from its history at its next workflow task, which costs CPU: worker CPU mean ` +
+        `${f(l.worker.meanCpuPct, 0)} %${base ? ` (default cache: ${f(base.worker.meanCpuPct, 0)} %)` : ''}, ` +
+        `timer lag p99 ${f(l.fireLagMs.p99, 0)} ms, poll start lag p99 ${f(l.pollLagMs.p99, 0)} ms` +
+        `${base ? ` (default cache: ${f(base.pollLagMs.p99, 0)} ms)` : ''}, ${l.workflowTaskFailures} workflow-task ` +
+        `failures/timeouts in ${l.sampledHistories} sampled histories, makespan ${f(l.makespanSeconds, 0)} s` +
+        `${base ? ` (default cache: ${f(base.makespanSeconds, 0)} s)` : ''}.`,
     );
   }
   for (const l of plain) {

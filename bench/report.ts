@@ -3,6 +3,7 @@ import type { PolicyRun } from './latency';
 import type { Results } from './run';
 import { part3, scaleVerdict } from './report-scale';
 import { f, pct, table, type Verdict } from './report-util';
+import { round } from './stats';
 
 function latencyVerdict(p1: NonNullable<Results['part1']>): Verdict {
   const [adaptive, fixed] = p1.policies;
@@ -104,14 +105,38 @@ function deploymentTable(p1: NonNullable<Results['part1']>): string {
   return table(head, rows);
 }
 
+type Case = NonNullable<Results['part2']>['cases'][number];
+
+/**
+ * What one status poll costs in history events, measured: the slope of events over polls between the paths with
+ * the fewest and the most polls (all default polling), in total and per event type.
+ */
+export function pollCost(cases: Case[]): { perPoll: number; byType: [string, number][] } | undefined {
+  const ok = cases.filter((c) => c.events !== undefined && c.polls && !c.error && c.name !== 'conflict-gate');
+  if (ok.length < 2) return undefined;
+  const sorted = [...ok].sort((a, b) => a.polls! - b.polls!);
+  const lo = sorted[0]!;
+  const hi = sorted[sorted.length - 1]!;
+  const dp = hi.polls! - lo.polls!;
+  if (dp <= 0) return undefined;
+  const types = [...new Set([...Object.keys(lo.byType ?? {}), ...Object.keys(hi.byType ?? {})])].sort();
+  const byType = types
+    .map((t): [string, number] => [t, round(((hi.byType?.[t] ?? 0) - (lo.byType?.[t] ?? 0)) / dp, 2)])
+    .filter(([, v]) => Math.abs(v) >= 0.05);
+  return { perPoll: round((hi.events! - lo.events!) / dp, 2), byType };
+}
+
 /** What the 150-event target would take, from the ten-minute cases. */
-function eventsWhy(cases: NonNullable<Results['part2']>['cases'], p1: Results['part1']): string {
+function eventsWhy(cases: Case[], p1: Results['part1']): string {
   const ten = ['ten-minutes-realistic', 'ten-minutes']
     .map((n) => cases.find((c) => c.name === n))
     .find((c) => c?.events !== undefined && c.polls);
-  if (!ten || ten.events === undefined || !ten.polls || ten.ltMinutes === null) return '';
-  const fixed = ten.events - 11 * ten.polls;
-  const maxPolls = Math.floor((150 - fixed) / 11);
+  const cost = pollCost(cases);
+  if (!ten || ten.events === undefined || !ten.polls || ten.ltMinutes === null || !cost) return '';
+  if (ten.events <= 150) return '';
+  const per = cost.perPoll;
+  const fixed = Math.round(ten.events - per * ten.polls);
+  const maxPolls = Math.floor((150 - fixed) / per);
   const every = (ten.ltMinutes * 60) / Math.max(maxPolls, 1);
   const sparse = p1?.policies.slice(2).find((p) => p.policy.max >= 60);
   const evidence = sparse
@@ -120,14 +145,32 @@ function eventsWhy(cases: NonNullable<Results['part2']>['cases'], p1: Results['p
     : '';
   return (
     `**What 150 events would take.** Without its ${ten.polls} polls, the ${ten.name} deployment has ${fixed} events, so ` +
-    `150 events leave room for ${maxPolls} polls in ${f(ten.ltMinutes)} minutes: one every ${f(every, 0)} s on average. ` +
-    `A final phase of ${f(ten.finalPhaseS, 0)} s is then caught by a poll only about ` +
+    `150 events leave room for ${maxPolls} polls of ${f(per)} events in ${f(ten.ltMinutes)} minutes: one every ` +
+    `${f(every, 0)} s on average. A final phase of ${f(ten.finalPhaseS, 0)} s is then caught by a poll only about ` +
     `${f(Math.min(1, (ten.finalPhaseS ?? 0) / every) * 100, 0)} % of the time, and a plan that ends between two polls ` +
     `is seen up to ${f(every, 0)} s late: no setting of the four polling parameters keeps both the median latency under ` +
-    `5 s and the events under 150.${evidence} It takes a change of shape (not made ` +
-    'here): poll inside one long-running activity that heartbeats (polls then cost no history events; heartbeats are ' +
-    'throttled and count as actions only when they reach the server), or predict the end from the log (the number of ' +
-    'modules still to deploy) and sleep until shortly before it.'
+    `5 s and the events under 150.${evidence} The remaining ways are changes of shape that this product does not make: ` +
+    'polling inside one long-running heartbeating activity (polls would cost no events, but the product promises ' +
+    'durable timers between polls, and a worker crash would lose the wait), or predicting the end from the log (the ' +
+    'number of modules still to deploy), which depends on LifeTime log wording that is not a published contract.'
+  );
+}
+
+/** One sentence on what a poll costs, from the measured slope. */
+function pollCostText(cases: Case[]): string {
+  const cost = pollCost(cases);
+  if (!cost) return '';
+  const parts = cost.byType.map(([t, v]) => `${t} ${f(v)}`).join(', ');
+  return (
+    `Each status poll costs ${f(cost.perPoll)} history events (slope of events over polls between the paths with the ` +
+    `fewest and the most polls; per type: ${parts}). A poll is a durable timer (started, fired), the workflow task ` +
+    'it wakes, and the status request as a local activity inside that task (one marker); before the ' +
+    '`status-poll-local-activity` patch it was a regular activity (scheduled, started, completed) and a second ' +
+    'workflow task, 11 events. Actions per poll: 2 (timer started, marker) either way. The rest of a deployment (the ' +
+    'column "events − per-poll × polls") is nearly constant: start, the five steps before polling, search-attribute ' +
+    'upserts on status changes, the deadline timer, completion. So the event count is set by the number of polls, ' +
+    'and many of those are spent in the final phase (from "Synchronizing data" to the end), where the policy polls ' +
+    'at its shortest interval.'
   );
 }
 
@@ -135,6 +178,7 @@ function part2(r: Results): string {
   const p2 = r.part2;
   if (!p2) return '_Not run._';
   const rules = [...new Set(p2.cases.flatMap((c) => Object.keys(c.actionsByRule ?? {})))];
+  const perPoll = pollCost(p2.cases)?.perPoll;
   const cases = table(
     [
       'path',
@@ -145,7 +189,7 @@ function part2(r: Results): string {
       'status polls',
       'final phase: LT s / polls',
       'history events',
-      'events − 11 × polls',
+      'events − per-poll × polls',
       'actions',
       ...rules,
     ],
@@ -158,7 +202,9 @@ function part2(r: Results): string {
       c.polls ?? '–',
       `${f(c.finalPhaseS, 0)} / ${c.finalPhaseRequests}`,
       c.events ?? '–',
-      c.events !== undefined && c.polls !== undefined ? c.events - 11 * c.polls : '–',
+      c.events !== undefined && c.polls !== undefined && perPoll !== undefined
+        ? Math.round(c.events - perPoll * c.polls)
+        : '–',
       c.actions ?? '–',
       ...rules.map((k) => c.actionsByRule?.[k] ?? 0),
     ]),
@@ -178,12 +224,7 @@ function part2(r: Results): string {
     '',
     byType,
     '',
-    'Each status poll costs 11 history events: a timer (started, fired), an activity (scheduled, started, completed) and ' +
-      'two workflow tasks (scheduled, started, completed each); and 2 actions (timer started, activity scheduled). The ' +
-      'rest of a deployment (the column "events − 11 × polls") is nearly constant: start, the five steps before polling, ' +
-      'search-attribute upserts on status changes, the deadline timer, completion. So the event count is set by the ' +
-      'number of polls, and most of those are spent in the final phase (from "Synchronizing data" to the end), where the ' +
-      'policy polls at its shortest interval.',
+    pollCostText(p2.cases),
     '',
     eventsWhy(p2.cases, r.part1),
     '',

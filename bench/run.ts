@@ -36,8 +36,17 @@ const Args = z.strictObject({
   seedMinutes: z.number().positive().optional(),
   candidates: z.array(z.string()),
   scale: z.array(z.number().int().min(1).max(5000)),
-  /** Extra levels "N@heapMB": N deployments on a worker whose V8 heap is limited (smaller workflow cache). */
-  scaleHeap: z.array(z.object({ n: z.number().int().min(1).max(5000), heapMb: z.number().int().min(128).max(16_384) })),
+  /**
+   * Extra levels "N@heapMB[@cache]": N deployments on a worker whose V8 heap is limited (the SDK then sizes a smaller
+   * workflow cache) and, with @cache, whose workflow cache holds that many workflows. heapMB "-" keeps the default heap.
+   */
+  scaleHeap: z.array(
+    z.object({
+      n: z.number().int().min(1).max(5000),
+      heapMb: z.number().int().min(128).max(16_384).optional(),
+      cache: z.number().int().min(0).max(100_000).optional(),
+    }),
+  ),
   scaleSpeed: z.number().min(1).max(40),
   scaleMinutes: z.number().min(0.25).max(60),
   gateWaitMinutes: z.number().min(0.25).max(60),
@@ -49,7 +58,7 @@ const Args = z.strictObject({
 export type Args = z.infer<typeof Args>;
 
 const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--speed S] [--set N] [--candidate first,min,max,backoff]…
-                      [--scale 100,500,1000] [--scale-heap N@MB,…] [--scale-speed S] [--scale-minutes M] [--gate-wait-minutes M]
+                      [--scale 100,500,1000] [--scale-heap N@MB[@cache],…] [--scale-speed S] [--scale-minutes M] [--gate-wait-minutes M]
                       [--plan-minutes a,b,…] [--seed-minutes M] [--long|--no-long]
                       [--history-sample N] [--startup-repeats N] [--parts 1,2,3,4]`;
 
@@ -95,8 +104,12 @@ function parseArgs(argv: string[]): Args {
         v === 'none'
           ? []
           : v.split(',').map((x) => {
-              const [n, heapMb] = x.split('@').map(Number);
-              return { n, heapMb };
+              const [n, heapMb, cache] = x.split('@');
+              return {
+                n: Number(n),
+                heapMb: heapMb === undefined || heapMb === '-' ? undefined : Number(heapMb),
+                cache: cache === undefined ? undefined : Number(cache),
+              };
             });
     } else if (a === '--scale-speed') raw.scaleSpeed = Number(value());
     else if (a === '--scale-minutes') raw.scaleMinutes = Number(value());
@@ -251,8 +264,8 @@ async function main(): Promise<number> {
     // ---- part 3 ---------------------------------------------------------------------------------------------
     if (parts.has('3')) {
       results.part3 = [];
-      const levels = [...args.scale.map((n) => ({ n, heapMb: undefined })), ...args.scaleHeap];
-      for (const { n, heapMb } of levels) {
+      const levels = [...args.scale.map((n) => ({ n, heapMb: undefined, cache: undefined })), ...args.scaleHeap];
+      for (const { n, heapMb, cache } of levels) {
         results.part3.push(
           await runScaleLevel({
             client,
@@ -260,6 +273,7 @@ async function main(): Promise<number> {
             runId,
             n,
             heapMb,
+            cache,
             speed: args.scaleSpeed,
             durationLtMinutes: args.scaleMinutes,
             historySample: args.historySample,

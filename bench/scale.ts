@@ -21,6 +21,8 @@ export interface ScaleLevel {
   n: number;
   /** The worker's V8 heap limit, when the level sets one (NODE_OPTIONS=--max-old-space-size). */
   heapMb?: number;
+  /** maxCachedWorkflows given to the worker (LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS); undefined = SDK default. */
+  cache?: number;
   /** The worker's V8 heap limit as the worker reported it. */
   workerHeapLimitMB?: number;
   /** Whether the worker loaded the prebuilt workflow bundle (its `worker started` line). */
@@ -62,6 +64,7 @@ export interface ScaleOptions {
   runId: string;
   n: number;
   heapMb?: number;
+  cache?: number;
   speed: number;
   durationLtMinutes: number;
   historySample: number;
@@ -92,7 +95,7 @@ const count = (xs: (string | undefined)[]): Record<string, number> =>
   xs.reduce<Record<string, number>>((m, x) => ((m[x ?? 'none'] = (m[x ?? 'none'] ?? 0) + 1), m), {});
 
 export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
-  const label = `${o.n}${o.heapMb ? `-heap${o.heapMb}` : ''}`;
+  const label = `${o.n}${o.heapMb ? `-heap${o.heapMb}` : ''}${o.cache !== undefined ? `-cache${o.cache}` : ''}`;
   const taskQueue = `${o.runId}-scale-${label}`;
   const names = Array.from({ length: o.n }, (_, i) => `BenchScale${String(i + 1).padStart(4, '0')}`);
   const { data, apps } = benchData(names.map((name) => ({ name, modules: 3, moduleBase: 'BenchScale' })));
@@ -105,6 +108,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
     lifetimeToken: sim.token,
     taskQueue,
     heapMb: o.heapMb,
+    maxCachedWorkflows: o.cache,
   });
   const dev = new ProcSampler(o.server.process.pid!, 1000).start();
   const self = new ProcSampler(process.pid, 1000).start();
@@ -112,6 +116,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
   const level: Partial<ScaleLevel> = {
     n: o.n,
     heapMb: o.heapMb,
+    cache: o.cache,
     speed: o.speed,
     durationLtMinutes: o.durationLtMinutes,
     polling,
@@ -121,7 +126,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
     level.workerHeapLimitMB = worker.heapLimitMB;
     level.prebuiltBundle = worker.prebuiltBundle;
     o.log(
-      `  part 3 · ${o.n} deployments${o.heapMb ? `, worker heap ${o.heapMb} MB` : ''} (worker up in ${level.workerStartMs} ms)`,
+      `  part 3 · ${o.n} deployments${o.heapMb ? `, worker heap ${o.heapMb} MB` : ''}${o.cache !== undefined ? `, workflow cache ${o.cache}` : ''} (worker up in ${level.workerStartMs} ms)`,
     );
     const t0 = Date.now();
     const ids = names.map((n) => `${o.runId}-scale${label}-${n}`);

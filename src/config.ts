@@ -54,6 +54,7 @@ export const WorkerEnv = z.object({
   LIFETIME_TIMEOUT_MS: intVar('LIFETIME_TIMEOUT_MS', 100, 600_000).optional(),
   LIFETIME_DEPLOY_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   LIFETIME_DEPLOY_MAX_ACTIVITIES: intVar('LIFETIME_DEPLOY_MAX_ACTIVITIES', 1, 10_000).optional(),
+  LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: intVar('LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS', 0, 100_000).optional(),
   LIFETIME_DEPLOY_RATE_LIMIT: z
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: 'LIFETIME_DEPLOY_RATE_LIMIT must be a number of requests per second' })
@@ -81,6 +82,8 @@ export interface WorkerConfig {
   temporal: ClientConnectConfig;
   taskQueue: string;
   maxConcurrentActivities?: number;
+  /** Workflows kept in the worker's sticky cache (SDK default: sized from the V8 heap limit). */
+  maxCachedWorkflows?: number;
   rateLimitPerSecond?: number;
   metricsPort?: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -167,6 +170,7 @@ export function loadWorkerConfig(
     temporal,
     taskQueue: e.LIFETIME_DEPLOY_TASK_QUEUE,
     maxConcurrentActivities: e.LIFETIME_DEPLOY_MAX_ACTIVITIES,
+    maxCachedWorkflows: e.LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS,
     rateLimitPerSecond: e.LIFETIME_DEPLOY_RATE_LIMIT,
     metricsPort: e.LIFETIME_DEPLOY_METRICS_PORT,
     logLevel: e.LOG_LEVEL,

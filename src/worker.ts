@@ -63,6 +63,8 @@ export async function createWorker(cfg: WorkerConfig, connection?: NativeConnect
     taskQueue: cfg.taskQueue,
     activities: createActivities(lifetime),
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: cfg.maxConcurrentActivities,
+    ...(cfg.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
     maxActivitiesPerSecond: cfg.rateLimitPerSecond,
     ...bundle,
   });

@@ -1,5 +1,10 @@
 /** Activity proxies in named option groups (explicit timeouts and retries), shared by the workflow modules. */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 // Activity option groups: explicit timeouts and retries, per kind of call.
@@ -21,12 +26,28 @@ export const polls: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 };
 
+/**
+ * Status polls as local activities: the poll runs in the workflow task that the poll timer wakes, so a poll costs
+ * a timer, one workflow task and a marker (6 history events) instead of a timer, an activity and two workflow
+ * tasks (11). A GET is safe to repeat, so the at-least-once of a local activity is enough. Retries longer than
+ * `localRetryThreshold` wait on a durable timer.
+ */
+export const localPolls: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10s',
+  retry: polls.retry,
+};
+
 export const act = {
   lookups: proxyActivities<Activities>(lookups),
   create: proxyActivities<Activities>(create),
   commands: proxyActivities<Activities>(commands),
   polls: proxyActivities<Activities>(polls),
+  localPolls: proxyLocalActivities<Activities>(localPolls),
 };
+
+/** patched() id: status polls run as local activities (histories recorded before it keep regular activities). */
+export const LOCAL_STATUS_POLL = 'status-poll-local-activity';
 
 export const TERMINAL = new Set([
   'aborted',

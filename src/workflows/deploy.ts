@@ -13,11 +13,12 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { act, commands, create, lookups, polls } from './activity-proxies';
+import { act, commands, create, localPolls, lookups, LOCAL_STATUS_POLL, polls } from './activity-proxies';
 import { cleanUp, deletePlan, failureMessage } from './cleanup';
 import { Gates } from './gates';
 import {
@@ -245,9 +246,11 @@ async function followPlan(req: DeployRequest, s: DeployState, vis: Visibility, g
       throw new ContinueAsNewNeeded();
     }
     await sleep(Math.round(interval * 1000), { summary: 'wait before the next status poll' });
-    const st = await act.polls.getStatus.executeWithOptions({ ...polls, summary: `Poll status of ${key}` }, [
-      { key, logFrom: s.logCount },
-    ]);
+    const args = [{ key, logFrom: s.logCount }] as const;
+    const summary = `Poll status of ${key}`;
+    const st = patched(LOCAL_STATUS_POLL)
+      ? await act.localPolls.getStatus.executeWithOptions({ ...localPolls, summary }, [...args])
+      : await act.polls.getStatus.executeWithOptions({ ...polls, summary }, [...args]);
     s.polls += 1;
     const changed = st.status !== s.lifetimeStatus || st.info !== (s.info ?? '');
     s.lifetimeStatus = st.status;

@@ -91,6 +91,17 @@ test('unreadable or empty LIFETIME_TOKEN_FILE: exit 2, the message names LIFETIM
   expect(err).toContain(`LIFETIME_TOKEN_FILE: the file ${empty} is empty`);
 });
 
+test('invalid LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: exit 2, the message names the variable, the value and the rule', async () => {
+  const env = workerEnv({
+    temporalAddress: NO_TEMPORAL,
+    lifetimeUrl: 'http://127.0.0.1:9/lifetimeapi/rest/v2',
+    token: SECRET,
+    taskQueue: 'e2e-config',
+  });
+  const err = expectConfigError(await runWorker({ ...env, LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: 'lots' }));
+  expect(err).toMatch(/LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: .*whole number.*"lots"/);
+});
+
 test('a valid configuration gets past the checks (and then fails on the unreachable Temporal with exit 3)', async () => {
   // The control case: the same setup with a good URL and token is not a configuration error.
   const env = workerEnv({

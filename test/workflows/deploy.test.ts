@@ -53,10 +53,17 @@ describe('happy paths', () => {
     expect(r.sim.plans()[0]!.status).toBe('finished_successful');
 
     const events = await historyEventTypes(env, handle.workflowId);
-    expect(events.filter((e) => e === 'ActivityTaskCompleted').length).toBeGreaterThanOrEqual(6);
+    // Steps 1–5 are activities; step 6 polls with local activities after durable timers.
+    expect(events.filter((e) => e === 'ActivityTaskCompleted').length).toBeGreaterThanOrEqual(5);
     expect(events).toContain('TimerFired');
+    const fetched = await handle.fetchHistory();
+    const scheduled = (fetched.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(scheduled).not.toContain('getStatus');
+    // One marker per status poll (local activity) plus one for the patch that introduced them.
+    expect(events.filter((e) => e === 'MarkerRecorded')).toHaveLength(result.polls + 1);
+    expect(countRequests(r.sim, 'GET', /\/status\/?$/)).toBe(result.polls);
     // Secrets stay out of history.
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = JSON.stringify(fetched);
     expect(history).not.toContain(r.sim.token);
 
     const desc = await handle.describe();

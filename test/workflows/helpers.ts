@@ -89,6 +89,12 @@ export const countRequests = (sim: SimulatorHandle, method: string, pathRe: RegE
 export const CREATE = /^\/lifetimeapi\/rest\/v2\/deployments\/?$/;
 export const commandPath = (cmd: string) => new RegExp(`/deployments/[^/]+/${cmd}/?$`);
 
+/**
+ * Version of the workflow code that recorded histories come from: v1 polled status with activities, v2 with local
+ * activities (patch `status-poll-local-activity`). Older versions' files stay, so both paths keep replaying.
+ */
+export const HISTORY_VERSION = 2;
+
 /** With RECORD_HISTORIES=1, saves a finished workflow's history as a replay fixture. */
 export async function maybeRecordHistory(
   env: TestWorkflowEnvironment,
@@ -99,5 +105,5 @@ export async function maybeRecordHistory(
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   const dir = path.resolve(__dirname, '..', 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${scenario}.v1.json`), historyToJSON(history));
+  writeFileSync(path.join(dir, `${scenario}.v${HISTORY_VERSION}.json`), historyToJSON(history));
 }

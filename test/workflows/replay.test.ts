@@ -13,8 +13,10 @@ import { workflowsPath } from './helpers';
 const dir = path.resolve(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-test('there are recorded histories to replay', () => {
-  expect(files.length).toBeGreaterThanOrEqual(8);
+test('there are recorded histories to replay, from before and after the local-activity status poll', () => {
+  // v1: status polls as activities; v2: as local activities (patch status-poll-local-activity).
+  expect(files.filter((f) => f.endsWith('.v1.json')).length).toBeGreaterThanOrEqual(8);
+  expect(files.filter((f) => f.endsWith('.v2.json')).length).toBeGreaterThanOrEqual(8);
 });
 
 test.each(files)('replays %s against the current workflow code', async (file) => {
