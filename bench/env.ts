@@ -109,6 +109,13 @@ export interface WorkerLogStats {
   recent: string[];
 }
 
+export interface WorkerMemory {
+  rssMB: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
+}
+
 export interface WorkerChild {
   pid: number;
   child: ChildProcess;
@@ -118,6 +125,8 @@ export interface WorkerChild {
   prebuiltBundle?: boolean;
   /** The worker process's V8 heap limit (logged by worker-child.ts at start). */
   heapLimitMB?: number;
+  /** process.memoryUsage() of the worker (logged by worker-child.ts every 2 s): the sample with the highest RSS. */
+  memoryAtPeak?: WorkerMemory;
   sampler: ProcSampler;
   logs: WorkerLogStats;
   stop(): Promise<number | null>;
@@ -183,13 +192,28 @@ export function spawnWorker(w: WorkerEnv): WorkerChild {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       logs.lines += 1;
-      let entry: { level?: string; message?: string; prebuiltBundle?: boolean; heapLimitMB?: number } | undefined;
+      let entry:
+        | ({ level?: string; message?: string; prebuiltBundle?: boolean; heapLimitMB?: number } & Partial<WorkerMemory>)
+        | undefined;
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
         tail = (tail + line + '\n').slice(-2000);
       }
       if (entry?.message === 'bench worker heap limit') handle.heapLimitMB = entry.heapLimitMB;
+      if (entry?.message === 'bench worker memory') {
+        logs.lines -= 1; // a benchmark sample, not a worker log line
+        const m = entry as WorkerMemory;
+        if (!handle.memoryAtPeak || m.rssMB > handle.memoryAtPeak.rssMB) {
+          handle.memoryAtPeak = {
+            rssMB: m.rssMB,
+            heapUsedMB: m.heapUsedMB,
+            heapTotalMB: m.heapTotalMB,
+            externalMB: m.externalMB,
+          };
+        }
+        continue;
+      }
       if (entry?.message === 'worker started') {
         handle.prebuiltBundle = entry.prebuiltBundle;
         clearTimeout(timeout);

@@ -45,6 +45,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
         'poll start lag p50 / p99 (ms)',
         'latency p50 / p95 (LT s)',
         'worker peak RSS (MB)',
+        'at peak: V8 heap used / allocated, external (MB)',
         'prebuilt bundle',
         'worker CPU mean / peak (% core)',
         'dev server CPU mean (% core)',
@@ -54,7 +55,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
       ],
       levels.map((l) =>
         l.error
-          ? [levelName(l), l.error, '', '', '', '', '', '', '', '', '', '', '', '', '']
+          ? [levelName(l), l.error, '', '', '', '', '', '', '', '', '', '', '', '', '', '']
           : [
               levelName(l),
               f(l.startSeconds),
@@ -65,6 +66,9 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
               `${f(l.pollLagMs.p50, 0)} / ${f(l.pollLagMs.p99, 0)}`,
               `${f(l.latencyS.p50)} / ${f(l.latencyS.p95)}`,
               f(l.worker.hwmMB),
+              l.workerMemory
+                ? `${l.workerMemory.heapUsedMB} / ${l.workerMemory.heapTotalMB}, ${l.workerMemory.externalMB}`
+                : '–',
               l.prebuiltBundle === undefined ? '–' : l.prebuiltBundle ? 'yes' : 'no (bundled at start)',
               `${f(l.worker.meanCpuPct, 0)} / ${f(l.worker.peakCpuPct, 0)}`,
               f(l.devServer.meanCpuPct, 0),
@@ -105,6 +109,15 @@ function scaleWhy(levels: ScaleLevel[], heapLimitMB: number, cores: number): str
         `\`maxCachedWorkflows\` defaults to about 600 workflows per GB of V8 heap limit, here ` +
         `${defaultCache(b.workerHeapLimitMB ?? heapLimitMB)} (heap limit ${b.workerHeapLimitMB ?? heapLimitMB} MB), so nothing is evicted up to that many concurrent deployments and RSS follows N.`,
     );
+    for (const l of plain.filter((x) => x.workerMemory)) {
+      const m = l.workerMemory!;
+      out.push(
+        `  At N=${l.n}, when RSS peaked (sampled ${m.rssMB} MB): V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB ` +
+          `allocated (the cached workflows' contexts and garbage not yet collected: with a ${b.workerHeapLimitMB ?? heapLimitMB} MB ` +
+          `limit V8 collects lazily), ${m.externalMB} MB external, and ${Math.max(0, m.rssMB - m.heapTotalMB - m.externalMB)} MB ` +
+          "outside both (the SDK's native core with its per-workflow state, code, thread stacks, allocator slack).",
+      );
+    }
   }
   for (const l of levels.filter((x) => x.heapMb && x.cache === undefined && !x.error && x.worker)) {
     out.push(

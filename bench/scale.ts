@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { DevServer } from '../src/dev/dev-server';
 import { searchAttributes as sa } from '../src/workflows/messages';
 import { ADAPTIVE_DEFAULTS, request, startDeployment, toWorkflowPolling, type Polling } from './deploy';
-import { benchData, spawnWorker, startBenchSimulator } from './env';
+import { benchData, spawnWorker, startBenchSimulator, type WorkerMemory } from './env';
 import { historyFacts, statusRequestsByPlan, detection } from './measure';
 import { ProcSampler, type WindowStats } from './proc';
 import { ensureFreshBundle } from './startup';
@@ -25,6 +25,8 @@ export interface ScaleLevel {
   cache?: number;
   /** The worker's V8 heap limit as the worker reported it. */
   workerHeapLimitMB?: number;
+  /** The worker's process.memoryUsage() at its highest sampled RSS (V8 heap used / allocated, external). */
+  workerMemory?: WorkerMemory;
   /** Whether the worker loaded the prebuilt workflow bundle (its `worker started` line). */
   prebuiltBundle?: boolean;
   speed: number;
@@ -191,6 +193,7 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
       truncated: reqs.length >= 50_000,
     };
     level.worker = worker.sampler.window(t0, t1);
+    level.workerMemory = worker.memoryAtPeak;
     level.devServer = dev.window(t0, t1);
     level.benchProcess = self.window(t0, t1);
     o.log(`    done in ${level.makespanSeconds} s; fetching ${Math.min(o.historySample, o.n)} histories`);

@@ -12,6 +12,19 @@ import { main } from '../src/worker';
 const heapLimitMB = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
 process.stderr.write(`${JSON.stringify({ level: 'INFO', message: 'bench worker heap limit', heapLimitMB })}\n`);
 
+// Where the memory is: V8 heap (used, allocated) and memory outside it, every 2 s, for the benchmark's report.
+const MB = 2 ** 20;
+setInterval(() => {
+  const m = process.memoryUsage();
+  const memory = {
+    rssMB: Math.round(m.rss / MB),
+    heapUsedMB: Math.round(m.heapUsed / MB),
+    heapTotalMB: Math.round(m.heapTotal / MB),
+    externalMB: Math.round(m.external / MB),
+  };
+  process.stderr.write(`${JSON.stringify({ level: 'INFO', message: 'bench worker memory', ...memory })}\n`);
+}, 2000).unref();
+
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -30,6 +30,15 @@ afterAll(async () => {
   removeTempDirs();
 }, 30_000);
 
+/** A configuration that passes every check (Temporal is unreachable, so such a worker exits 3). */
+const validEnv = (): NodeJS.ProcessEnv =>
+  workerEnv({
+    temporalAddress: NO_TEMPORAL,
+    lifetimeUrl: 'http://127.0.0.1:9/lifetimeapi/rest/v2',
+    token: SECRET,
+    taskQueue: 'e2e-config',
+  });
+
 async function runWorker(env: NodeJS.ProcessEnv): Promise<{ exit: Exit; child: Child }> {
   const child = spawnWorker(env);
   let timer: NodeJS.Timeout | undefined;
@@ -92,24 +101,14 @@ test('unreadable or empty LIFETIME_TOKEN_FILE: exit 2, the message names LIFETIM
 });
 
 test('invalid LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: exit 2, the message names the variable, the value and the rule', async () => {
-  const env = workerEnv({
-    temporalAddress: NO_TEMPORAL,
-    lifetimeUrl: 'http://127.0.0.1:9/lifetimeapi/rest/v2',
-    token: SECRET,
-    taskQueue: 'e2e-config',
-  });
+  const env = validEnv();
   const err = expectConfigError(await runWorker({ ...env, LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: 'lots' }));
   expect(err).toMatch(/LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS: .*whole number.*"lots"/);
 });
 
 test('a valid configuration gets past the checks (and then fails on the unreachable Temporal with exit 3)', async () => {
   // The control case: the same setup with a good URL and token is not a configuration error.
-  const env = workerEnv({
-    temporalAddress: NO_TEMPORAL,
-    lifetimeUrl: 'http://127.0.0.1:9/lifetimeapi/rest/v2',
-    token: SECRET,
-    taskQueue: 'e2e-config',
-  });
+  const env = validEnv();
   const { exit, child } = await runWorker(env);
   expect(exit.code).toBe(3);
   expect(child.stderr()).toContain(`lifetime-deploy worker: cannot start:`);
