@@ -61,7 +61,7 @@ export function part3(levels: ScaleLevel[] | undefined, heapLimitMB: number, cor
               f(l.startSeconds),
               f(l.makespanSeconds),
               f(l.throughputPerMinute),
-              `${l.failed}${l.timedOut ? ' (timed out)' : ''}`,
+              `${l.failed}${l.timedOut ? ' (timed out)' : ''}${l.workerExit ? ' (worker died)' : ''}`,
               `${f(l.fireLagMs.p50, 0)} / ${f(l.fireLagMs.p99, 0)}`,
               `${f(l.pollLagMs.p50, 0)} / ${f(l.pollLagMs.p99, 0)}`,
               `${f(l.latencyS.p50)} / ${f(l.latencyS.p95)}`,
@@ -112,10 +112,10 @@ function scaleWhy(levels: ScaleLevel[], heapLimitMB: number, cores: number): str
     for (const l of plain.filter((x) => x.workerMemory)) {
       const m = l.workerMemory!;
       out.push(
-        `  At N=${l.n}, when RSS peaked (sampled ${m.rssMB} MB): V8 heap ${m.heapUsedMB} MB used of ${m.heapTotalMB} MB ` +
-          `allocated (the cached workflows' contexts and garbage not yet collected: with a ${b.workerHeapLimitMB ?? heapLimitMB} MB ` +
-          `limit V8 collects lazily), ${m.externalMB} MB external, and ${Math.max(0, m.rssMB - m.heapTotalMB - m.externalMB)} MB ` +
-          "outside both (the SDK's native core with its per-workflow state, code, thread stacks, allocator slack).",
+        `  At N=${l.n}, when RSS peaked (sampled ${m.rssMB} MB): the main thread's V8 heap held ${m.heapUsedMB} MB used of ` +
+          `${m.heapTotalMB} MB allocated, ${m.externalMB} MB external, and ${Math.max(0, m.rssMB - m.heapTotalMB - m.externalMB)} MB ` +
+          "were outside both: above all the V8 heap of the SDK's workflow thread, where the cached workflows live " +
+          '(`process.memoryUsage()` reports the main thread only), then the native core, code and thread stacks.',
       );
     }
   }

@@ -294,6 +294,8 @@ async function main(): Promise<number> {
     if (c.error || c.outcome !== 'succeeded') results.errors.push(`part 2 ${c.name}: ${c.error ?? c.outcome}`);
   for (const l of results.part3 ?? []) {
     if (l.error) results.errors.push(`part 3 (${l.n}): ${l.error}`);
+    else if (l.workerExit)
+      results.errors.push(`part 3 (${l.n}${l.heapMb ? `, heap ${l.heapMb} MB` : ''}): ${l.workerExit}`);
     else if (l.failed) results.errors.push(`part 3 (${l.n}): ${l.failed} deployments did not succeed`);
   }
   results.finishedAt = new Date().toISOString();

@@ -57,6 +57,8 @@ export interface ScaleLevel {
   benchProcess: WindowStats;
   /** 1/5/15-minute load averages when the level ended (other work on the machine shows here). */
   loadAverage: number[];
+  /** Set when the worker process died during the level (e.g. out of memory under a small heap limit). */
+  workerExit?: string;
   error?: string;
 }
 
@@ -142,6 +144,12 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
     let lastLog = Date.now();
     while (running > 0 && Date.now() < until) {
       await sleep(2000);
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) {
+        const how = worker.child.signalCode ?? `code ${worker.child.exitCode}`;
+        level.workerExit = `worker exited (${how}) with ${running} deployments running; last log: ${worker.logs.recent.slice(-2).join(' · ') || '–'}`;
+        o.log(`    ${level.workerExit}`);
+        break;
+      }
       running = (await o.client.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`)).count;
       if (Date.now() - lastLog > 30_000) {
         o.log(`    ${running} of ${o.n} still running`);
@@ -150,9 +158,9 @@ export async function runScaleLevel(o: ScaleOptions): Promise<ScaleLevel> {
     }
     const t1 = Date.now();
     level.loadAverage = os.loadavg().map((x) => round(x, 2));
-    level.timedOut = running > 0;
-    if (level.timedOut) {
-      o.log(`    timed out with ${running} running; terminating them`);
+    level.timedOut = running > 0 && !level.workerExit;
+    if (running > 0) {
+      o.log(`    ${level.timedOut ? 'timed out' : 'stopped'} with ${running} running; terminating them`);
       for await (const wf of o.client.workflow.list({
         query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
       }))
