@@ -129,16 +129,41 @@ function scaleWhy(levels: ScaleLevel[], heapLimitMB: number, cores: number): str
   }
   for (const l of levels.filter((x) => x.cache !== undefined && !x.error && x.worker)) {
     const base = plain.find((x) => x.n === l.n);
+    const vs = (v: string, b: string | undefined): string => (base && b !== undefined ? `${v} (default: ${b})` : v);
+    const costs =
+      `worker CPU mean ${vs(`${f(l.worker.meanCpuPct, 0)} %`, base && `${f(base.worker.meanCpuPct, 0)} %`)}, ` +
+      `poll start lag p99 ${vs(`${f(l.pollLagMs.p99, 0)} ms`, base && `${f(base.pollLagMs.p99, 0)} ms`)}, ` +
+      `${l.workflowTaskFailures} workflow-task failures/timeouts in ${l.sampledHistories} sampled histories, ` +
+      `makespan ${vs(`${f(l.makespanSeconds, 0)} s`, base && `${f(base.makespanSeconds, 0)} s`)}, failed ${l.failed}`;
+    const setting =
+      `\`LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS=${l.cache}\`` +
+      (l.heapMb ? ` with \`NODE_OPTIONS=--max-old-space-size=${l.heapMb}\`` : '');
+    const rss = `peak RSS ${vs(`${f(l.worker.hwmMB)} MB`, base && `${f(base.worker.hwmMB)} MB`)}`;
     out.push(
-      `- With the workflow cache limited to ${l.cache} workflows (\`LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS\`)` +
-        `${l.heapMb ? ` and a ${l.heapMb} MB V8 heap` : ''}, ${l.n} deployments peaked at ${f(l.worker.hwmMB)} MB RSS` +
-        `${base ? ` (default cache: ${f(base.worker.hwmMB)} MB)` : ''}. A deployment that is not in the cache is ` +
-        `replayed from its history at its next workflow task, which costs CPU: worker CPU mean ` +
-        `${f(l.worker.meanCpuPct, 0)} %${base ? ` (default cache: ${f(base.worker.meanCpuPct, 0)} %)` : ''}, ` +
-        `timer lag p99 ${f(l.fireLagMs.p99, 0)} ms, poll start lag p99 ${f(l.pollLagMs.p99, 0)} ms` +
-        `${base ? ` (default cache: ${f(base.pollLagMs.p99, 0)} ms)` : ''}, ${l.workflowTaskFailures} workflow-task ` +
-        `failures/timeouts in ${l.sampledHistories} sampled histories, makespan ${f(l.makespanSeconds, 0)} s` +
-        `${base ? ` (default cache: ${f(base.makespanSeconds, 0)} s)` : ''}.`,
+      l.cache! >= l.n
+        ? `- ${setting} (${l.n} deployments, nothing evicted): ${rss}. The smaller heap makes V8 collect garbage ` +
+            `sooner, and the cache keeps every running deployment, so nothing is replayed: ${costs}.`
+        : `- ${setting} (${l.n} deployments, ${l.n - l.cache!} not cached at any time): ${rss}. A deployment that ` +
+            `is not in the cache is replayed from its history at its next workflow task, which costs CPU and ` +
+            `delays polls: ${costs}.`,
+    );
+  }
+  const at500 = levels.filter((x) => x.n === 500 && !x.error && x.worker && !x.workerExit);
+  const ok = at500.filter((x) => x.failed === 0 && x.workflowTaskFailures === 0);
+  const lowest = [...at500].sort((a, b) => a.worker.hwmMB - b.worker.hwmMB)[0];
+  const lowestOk = [...ok].sort((a, b) => a.worker.hwmMB - b.worker.hwmMB)[0];
+  if (lowest && lowestOk && lowest.worker.hwmMB <= 600 && lowest !== lowestOk) {
+    out.push(
+      `- So at 500 deployments on this machine the lowest RSS without replays or failed workflow tasks is ` +
+        `${f(lowestOk.worker.hwmMB)} MB (${levelName(lowestOk)}); getting under 600 MB (${levelName(lowest)}: ` +
+        `${f(lowest.worker.hwmMB)} MB) takes evicting running deployments, paid with ` +
+        `${lowest.workflowTaskFailures} workflow-task failures/timeouts in ${lowest.sampledHistories} sampled histories ` +
+        `and a poll start lag p99 of ${f((lowest.pollLagMs.p99 ?? 0) / 1000, 1)} s.`,
+    );
+  } else if (lowestOk && lowestOk.worker.hwmMB > 600) {
+    out.push(
+      `- So at 500 deployments on this machine the lowest RSS measured without replays or failed workflow tasks is ` +
+        `${f(lowestOk.worker.hwmMB)} MB (${levelName(lowestOk)}), ${f(lowestOk.worker.hwmMB - 600)} MB over the target.`,
     );
   }
   for (const l of plain) {
