@@ -301,9 +301,10 @@ function proposal(p1: NonNullable<Results['part1']>): string {
 
 export function renderReport(r: Results): string {
   const m = r.machine;
-  const verdicts = [r.part1 ? latencyVerdict(r.part1) : undefined, eventsVerdict(r), scaleVerdict(r.part3)].filter(
-    (v): v is Verdict => v !== undefined,
-  );
+  const verdicts = [r.part1 ? latencyVerdict(r.part1) : undefined, eventsVerdict(r), scaleVerdict(r.part3)]
+    .filter((v): v is Verdict => v !== undefined)
+    // Quick mode's shortened plans say nothing about the targets: show the figures, judge nothing.
+    .map((v) => (r.mode === 'quick' && v.verdict !== '–' ? { ...v, verdict: 'not judged (quick mode)' } : v));
   const p1 = r.part1;
   const mw = r.mainWorker;
   return `${[
