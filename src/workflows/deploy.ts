@@ -246,11 +246,11 @@ async function followPlan(req: DeployRequest, s: DeployState, vis: Visibility, g
       throw new ContinueAsNewNeeded();
     }
     await sleep(Math.round(interval * 1000), { summary: 'wait before the next status poll' });
-    const args = [{ key, logFrom: s.logCount }] as const;
+    const input = { key, logFrom: s.logCount };
     const summary = `Poll status of ${key}`;
     const st = patched(LOCAL_STATUS_POLL)
-      ? await act.localPolls.getStatus.executeWithOptions({ ...localPolls, summary }, [...args])
-      : await act.polls.getStatus.executeWithOptions({ ...polls, summary }, [...args]);
+      ? await act.localPolls.getStatus.executeWithOptions({ ...localPolls, summary }, [input])
+      : await act.polls.getStatus.executeWithOptions({ ...polls, summary }, [input]);
     s.polls += 1;
     const changed = st.status !== s.lifetimeStatus || st.info !== (s.info ?? '');
     s.lifetimeStatus = st.status;
