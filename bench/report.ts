@@ -111,7 +111,7 @@ type Case = NonNullable<Results['part2']>['cases'][number];
  * What one status poll costs in history events, measured: the slope of events over polls between the paths with
  * the fewest and the most polls (all default polling), in total and per event type.
  */
-export function pollCost(cases: Case[]): { perPoll: number; byType: [string, number][] } | undefined {
+function pollCost(cases: Case[]): { perPoll: number; byType: [string, number][] } | undefined {
   const ok = cases.filter((c) => c.events !== undefined && c.polls && !c.error && c.name !== 'conflict-gate');
   if (ok.length < 2) return undefined;
   const sorted = [...ok].sort((a, b) => a.polls! - b.polls!);
