@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { SearchAttributeType } from '@temporalio/common';
 import { parse } from 'yaml';
 import { WorkerEnv } from '../src/config';
 import { normaliseBaseUrl } from '../src/lifetime/http';
+import { cliTypeName } from '../src/search-attribute-types';
 import { startSimulator } from '../src/simulator';
 import { parseSimulatorArgs, SimulatorFlags } from '../src/simulator/main';
 import { searchAttributes } from '../src/workflows/search-attributes';
@@ -55,17 +55,6 @@ const TEMPORAL_ENVCONFIG_VARS = [
   'TEMPORAL_CODEC_AUTH',
 ];
 const TEMPORAL_ENVCONFIG_PREFIX = 'TEMPORAL_GRPC_META_';
-
-/** How `temporal operator search-attribute create --type` spells each SDK type. */
-const CLI_TYPE: Record<SearchAttributeType, string> = {
-  [SearchAttributeType.TEXT]: 'Text',
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.INT]: 'Int',
-  [SearchAttributeType.DOUBLE]: 'Double',
-  [SearchAttributeType.BOOL]: 'Bool',
-  [SearchAttributeType.DATETIME]: 'Datetime',
-  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-};
 
 /** An image reference pinned to a version (major.minor at least) or a digest; never `latest` or untagged. */
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(:\d+\.\d+[A-Za-z0-9._-]*)?(@sha256:[a-f0-9]{64})?$/;
@@ -332,7 +321,7 @@ describe('docker-compose.yml', () => {
     const script = commandLine(admin!).join('\n');
     expect(script).toContain('temporal operator search-attribute create');
     const registered = [...script.matchAll(/^\s*register\s+(\S+)\s+(\S+)\s*$/gm)].map((m) => `${m[1]} ${m[2]}`);
-    const expected = Object.values(searchAttributes).map((k) => `${k.name} ${CLI_TYPE[k.type]}`);
+    const expected = Object.values(searchAttributes).map((k) => `${k.name} ${cliTypeName(k.type)}`);
     expect(registered.sort()).toEqual(expected.sort());
 
     const problems: string[] = [];

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { SearchAttributeType } from '@temporalio/common';
+import { cliSearchAttributeArgs } from '../search-attribute-types';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 import { ensureTemporalBinaries } from './temporal-binaries';
 
@@ -17,15 +17,18 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-const CLI_TYPE: Record<string, string> = {
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-  [SearchAttributeType.TEXT]: 'Text',
-  [SearchAttributeType.INT]: 'Int',
-  [SearchAttributeType.DOUBLE]: 'Double',
-  [SearchAttributeType.BOOL]: 'Bool',
-  [SearchAttributeType.DATETIME]: 'Datetime',
-};
+/** Sends SIGTERM and waits for the exit; SIGKILL after `killAfterMs`. Resolves at once when it has ended. */
+export function stopChildProcess(child: ChildProcess, killAfterMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
 
 export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
@@ -97,7 +100,7 @@ export async function startTemporalDevServer(opts: DevServerOptions = {}): Promi
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  for (const k of allSearchAttributeKeys) args.push('--search-attribute', `${k.name}=${CLI_TYPE[k.type]}`);
+  args.push(...cliSearchAttributeArgs(allSearchAttributeKeys));
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -113,15 +116,6 @@ export async function startTemporalDevServer(opts: DevServerOptions = {}): Promi
     address: `${host}:${port}`,
     uiUrl: `http://${host}:${uiPort}`,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChildProcess(child, 10_000),
   };
 }
