@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { freePort, startTemporalDevServer, type DevServer } from '../src/dev/dev-server';
+import { freePort, startTemporalDevServer, stopChildProcess, type DevServer } from '../src/dev/dev-server';
 import { PROJECT_ROOT } from '../src/dev/temporal-binaries';
 import { SEED_INPUT, SEED_KEYS, startSimulator, type SimDataInput, type SimulatorHandle } from '../src/simulator';
 import { stableUuid } from '../src/simulator/util';
@@ -232,19 +232,10 @@ export function spawnWorker(w: WorkerEnv): WorkerChild {
     rejectReady(new Error(`worker exited with code ${code} before it started\n${tail}`));
   });
   const sampler = new ProcSampler(child.pid!, 500).start();
-  const stop = track(
-    () =>
-      new Promise<void>((resolve) => {
-        sampler.stop();
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  );
+  const stop = track(() => {
+    sampler.stop();
+    return stopChildProcess(child, 20_000);
+  });
   const handle: WorkerChild = {
     pid: child.pid!,
     child,
