@@ -1,17 +1,35 @@
 /**
  * Determinism: histories recorded from the main scenarios (test/histories/<scenario>.v<n>.json, made with
  * RECORD_HISTORIES=1 npx jest test/workflows) are replayed against the current workflow code. A change that
- * alters the command sequence fails here unless it is guarded with patched().
+ * alters the command sequence fails here unless it is guarded with patched(). A negative control replays
+ * recorded histories through a deliberately different workflow and expects the replay to fail, so these tests
+ * cannot pass by replaying nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { WORKFLOW_TYPE } from '../../src/workflows/messages';
 import { installTestRuntime, workflowBundle } from '../harness';
 import { workflowsPath } from './helpers';
 
 const dir = path.resolve(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+/** Every recorded deployment is longer than this (the shortest, a gate-deadline reject, has 42 events). */
+const MIN_EVENTS = 20;
+
+const loadHistory = (file: string) => historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+
+/** Replays a recorded history against the workflows module at `workflows`. */
+async function replay(file: string, workflows: string): Promise<void> {
+  installTestRuntime();
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle(workflows) },
+    loadHistory(file),
+    file.replace(/\.json$/, ''),
+  );
+}
 
 test('there are recorded histories to replay, from before and after the local-activity status poll', () => {
   // v1: status polls as activities; v2: as local activities (patch status-poll-local-activity).
@@ -20,13 +38,27 @@ test('there are recorded histories to replay, from before and after the local-ac
 });
 
 test.each(files)('replays %s against the current workflow code', async (file) => {
-  installTestRuntime();
-  const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-  await expect(
-    Worker.runReplayHistory(
-      { workflowBundle: await workflowBundle(workflowsPath) },
-      history,
-      file.replace(/\.json$/, ''),
-    ),
-  ).resolves.toBeUndefined();
+  // A whole deployment of the workflow the bundle runs, not an empty or foreign history.
+  const history = loadHistory(file);
+  expect(history.events?.length).toBeGreaterThan(MIN_EVENTS);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  expect(started?.workflowType?.name).toBe(WORKFLOW_TYPE);
+  await expect(replay(file, workflowsPath)).resolves.toBeUndefined();
+});
+
+describe('negative control', () => {
+  const different = require.resolve('../fixtures/nondeterministic-workflows');
+
+  test.each(['seed-path.v2.json', 'seed-path.v1.json'])(
+    'replaying %s through a different deployApplications fails with a DeterminismViolationError',
+    async (file) => {
+      const error = await replay(file, different).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(DeterminismViolationError);
+      expect((error as Error).name).toBe('DeterminismViolationError');
+      expect((error as Error).message).toMatch(/nondeterminism/i);
+    },
+  );
 });
