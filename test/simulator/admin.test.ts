@@ -2,18 +2,13 @@
  * The admin API (`/_sim/…`, no token) and the handle methods that mirror it: request log, reset, plans,
  * foreign plans, scenarios and presets, advance and configuration.
  */
+import { DeploymentStatus } from '../../src/lifetime/schemas';
 import type { PlanView, SimulatorHandle } from '../../src/simulator';
-import { Api, isTerminal, K, PROD, QA, startTestSimulator } from './helpers';
+import { Api, isTerminal, K, PROD, QA, useTestSimulator } from './helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
-beforeAll(async () => {
-  ({ sim, api } = await startTestSimulator());
-});
-afterAll(async () => {
-  await sim?.close();
-});
-beforeEach(() => sim.reset());
+useTestSimulator((started) => ({ sim, api } = started));
 
 describe('request log', () => {
   test('GET /_sim/requests lists LifeTime requests (not admin ones); DELETE and clearRequests() empty it', async () => {
@@ -100,16 +95,9 @@ describe('plans', () => {
   });
 
   test('POST /_sim/plans injects foreign plans in any status; they show in the LifeTime API', async () => {
-    const statuses = [
-      'saved',
-      'running',
-      'needs_user_intervention',
-      'aborting',
-      'aborted',
-      'finished_successful',
-      'finished_with_warnings',
-      'finished_with_errors',
-    ] as const;
+    // Every status LifeTime documents but the one only a person sets in LifeTime's UI.
+    const statuses = DeploymentStatus.exclude(['force_finished']).options;
+    expect(statuses).toHaveLength(8);
     for (const status of statuses) {
       const r = await api.admin('POST', '/plans', {
         target: 'Production',

@@ -3,17 +3,11 @@
  * environment endpoints, tagging, the deployment list filters and create/update validation.
  */
 import type { SimulatorHandle } from '../../src/simulator';
-import { Api, DEV, K, planBody, PROD, QA, startTestSimulator } from './helpers';
+import { Api, DEV, K, planBody, PROD, QA, startTestSimulator, useTestSimulator } from './helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
-beforeAll(async () => {
-  ({ sim, api } = await startTestSimulator());
-});
-afterAll(async () => {
-  await sim?.close();
-});
-beforeEach(() => sim.reset());
+useTestSimulator((started) => ({ sim, api } = started));
 
 type AppBody = {
   Key: string;

@@ -3,11 +3,10 @@
  * (exit 2), the start banner, SIGTERM (exit 0), --data, and --state persistence across a restart.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSimulatorArgs } from '../../src/simulator/main';
-import { K, PROD, planBody } from './helpers';
+import { K, PROD, planBody, useTempDir } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const CMD = ['tsx', 'src/simulator/main.ts'];
@@ -121,12 +120,7 @@ describe('argument parsing (in process)', () => {
 
 describe('the simulator command', () => {
   let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lt-sim-'));
-  });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDir('lt-sim-', (created) => (dir = created));
 
   test('package.json has the simulator script', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };

@@ -2,19 +2,13 @@
  * The data set (seed content and the SimData format), the realistic profile, options validation and the
  * programmatic state file.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSimData, realisticProfile, SEED_INPUT, seedData, startSimulator } from '../../src/simulator';
-import { Api, DEV, K, PROD, QA, startTestSimulator } from './helpers';
+import { Api, DEV, K, PROD, QA, startTestSimulator, useTempDir } from './helpers';
 
 let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lt-sim-data-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDir('lt-sim-data-', (created) => (dir = created));
 
 describe('seed data', () => {
   test('the documented seed keys, three environments, producers and consumers, a modified and a blocked app', () => {

@@ -3,17 +3,11 @@
  * and the request log.
  */
 import type { SimulatorHandle } from '../../src/simulator';
-import { Api, K, planBody, startTestSimulator } from './helpers';
+import { Api, K, planBody, startTestSimulator, useTestSimulator } from './helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
-beforeAll(async () => {
-  ({ sim, api } = await startTestSimulator());
-});
-afterAll(async () => {
-  await sim?.close();
-});
-beforeEach(() => sim.reset());
+useTestSimulator((started) => ({ sim, api } = started));
 
 const statuses = async (a: Api, n: number, path = '/environments/'): Promise<number[]> => {
   const out: number[] = [];

@@ -1,7 +1,12 @@
 /**
  * Test helpers for the simulator: a tiny LifeTime API caller on Node's global fetch (the project's client
- * is written in parallel and deliberately not used here), and seed shortcuts.
+ * is written in parallel and deliberately not used here), seed shortcuts, and the per-file lifecycle of a test
+ * simulator and of a temporary directory.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isTerminalStatus, type DeploymentStatus } from '../../src/lifetime/schemas';
 import { SEED_KEYS, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 
 export const K = SEED_KEYS;
@@ -106,13 +111,45 @@ export const planBody = (
   ApplicationOperations: versionKeys.map((k) => ({ ApplicationVersionKey: k, DeploymentZoneKey: opts.zone ?? '' })),
 });
 
+/** True when a status response shows a terminal status (LifeTime's own list, from the schemas). */
 export const isTerminal = (s: { DeploymentStatus: string }): boolean =>
-  ['aborted', 'finished_successful', 'finished_with_warnings', 'finished_with_errors', 'force_finished'].includes(
-    s.DeploymentStatus,
-  );
+  isTerminalStatus(s.DeploymentStatus as DeploymentStatus);
+
+export interface TestSimulator {
+  sim: SimulatorHandle;
+  api: Api;
+}
 
 /** A simulator on a free port (per-poll by default, so tests do not depend on the wall clock). */
-export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<{ sim: SimulatorHandle; api: Api }> {
+export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<TestSimulator> {
   const sim = await startSimulator({ port: 0, progression: 'per-poll', ...opts });
   return { sim, api: new Api(sim) };
+}
+
+/**
+ * One test simulator for the enclosing file or describe block: started before its tests (`onStarted` receives
+ * it), reset before each test, closed after the last one.
+ */
+export function useTestSimulator(onStarted: (started: TestSimulator) => void, opts: SimulatorOptions = {}): void {
+  let started: TestSimulator | undefined;
+  beforeAll(async () => {
+    started = await startTestSimulator(opts);
+    onStarted(started);
+  });
+  afterAll(async () => {
+    await started?.sim.close();
+  });
+  beforeEach(() => started!.sim.reset());
+}
+
+/** A temporary directory for the enclosing file or describe block, removed after its last test. */
+export function useTempDir(prefix: string, onCreated: (dir: string) => void): void {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    onCreated(dir);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 }

@@ -5,17 +5,11 @@
  */
 import { INTERVENTION_INFOS } from '../../src/lifetime/schemas';
 import type { SimulatorHandle } from '../../src/simulator';
-import { Api, isTerminal, K, PROD, QA, startTestSimulator } from './helpers';
+import { Api, isTerminal, K, PROD, QA, startTestSimulator, useTestSimulator } from './helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
-beforeAll(async () => {
-  ({ sim, api } = await startTestSimulator());
-});
-afterAll(async () => {
-  await sim?.close();
-});
-beforeEach(() => sim.reset());
+useTestSimulator((started) => ({ sim, api } = started));
 
 type Details = {
   Deployment: { AbortedOn: string; AbortedBy: string; StartedOn: string };

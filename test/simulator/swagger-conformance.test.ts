@@ -5,21 +5,16 @@
  */
 import { INTERVENTION_INFOS } from '../../src/lifetime/schemas';
 import type { SimulatorHandle } from '../../src/simulator';
-import { Api, DEV, isTerminal, K, PROD, QA, startTestSimulator } from './helpers';
+import { Api, DEV, isTerminal, K, PROD, QA, startTestSimulator, useTestSimulator } from './helpers';
 import { SwaggerChecker } from './swagger';
 
 const checker = new SwaggerChecker();
 let sim: SimulatorHandle;
 let api: Api;
-
-beforeAll(async () => {
-  ({ sim, api } = await startTestSimulator());
+useTestSimulator((started) => {
+  ({ sim, api } = started);
   api.observers.push((m, p, r) => checker.check(m, p, r));
 });
-afterAll(async () => {
-  await sim?.close();
-});
-beforeEach(() => sim.reset());
 afterEach(() => {
   expect(checker.violations).toEqual([]);
 });
