@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLifeTimeError, LifeTimeClient, LifeTimeSchemaError, NEVER_DATE } from '../../src/lifetime';
-import { reply, startServer, type Recorded, type TestServer } from './http-server';
+import { PLAN, useTestServer } from './helpers';
+import { reply, type Recorded, type TestServer } from './http-server';
 
 const DEV = 'f3582e43-43c7-4bb4-8cbb-d9f6cbcbd35e';
 const PRD = '849515f2-b4ff-4aca-a9d6-9407bea655f4';
 const APP = 'c9a7a82e-0eee-4a3d-8e22-2a19c69c766f';
 const VER = 'b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c';
-const PLAN = 'dce64ad4-2ddf-4e54-a639-3524bcd5b9a1';
 const TOKEN = 'client-test-token-5d1c';
 
 const env = (Key: string, Name: string) => ({ Key, Name, OSVersion: '11.0.110.0', Order: 0, UseHTTPS: true });
@@ -42,15 +42,9 @@ const createBody = {
 let server: TestServer;
 let lt: LifeTimeClient;
 
-beforeAll(async () => {
-  server = await startServer();
+useTestServer((started) => {
+  server = started;
   lt = new LifeTimeClient({ baseUrl: server.origin, token: TOKEN, retryLimit: 0 });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
 });
 
 /** Answers one request with `status`/`body` and returns what arrived. */

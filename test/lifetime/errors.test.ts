@@ -13,40 +13,19 @@ import {
   UnknownApplicationError,
   UnknownEnvironmentError,
 } from '../../src/lifetime';
-import { exception, reply, startServer, type TestServer } from './http-server';
+import { createBody, failure, PLAN, useTestServer } from './helpers';
+import { exception, reply, type TestServer } from './http-server';
 
-const PLAN = 'dce64ad4-2ddf-4e54-a639-3524bcd5b9a1';
-const createBody = {
-  Notes: 'x',
-  SourceEnvironmentKey: 'src',
-  TargetEnvironmentKey: 'tgt',
-  ApplicationOperations: [{ ApplicationVersionKey: 'v', DeploymentZoneKey: '' }],
-};
 const mapping = [{ ExtensionKey: 'x1', DBMapping: [{ DatabaseName: 'D', LogicalDatabaseName: 'L' }] }];
 
 let server: TestServer;
 let lt: LifeTimeClient;
 
-beforeAll(async () => {
-  server = await startServer();
+useTestServer((started) => {
+  server = started;
   // retryLimit 0: this file is about classification; retries are covered in http.test.ts.
   lt = new LifeTimeClient({ baseUrl: server.origin, token: 'errors-test-token', retryLimit: 0 });
 });
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
-
-async function failure(p: Promise<unknown>): Promise<LifeTimeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isLifeTimeError(e)) throw new Error(`expected a LifeTimeError, got ${String(e)}`);
-  return e;
-}
 
 type Call = () => Promise<unknown>;
 // [id, method, path, call, documented error codes]

@@ -7,15 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  isLifeTimeError,
-  LifeTimeClient,
-  LifeTimeHttpError,
-  LifeTimeNetworkError,
-  LifeTimeTimeoutError,
-  type LifeTimeError,
-} from '../../src/lifetime';
+import { LifeTimeClient, LifeTimeHttpError, LifeTimeNetworkError, LifeTimeTimeoutError } from '../../src/lifetime';
 import { normaliseBaseUrl } from '../../src/lifetime/http';
+import { createBody, failure, PLAN, useTestServer } from './helpers';
 import {
   API,
   closedPort,
@@ -27,36 +21,12 @@ import {
   type TestServer,
 } from './http-server';
 
-const PLAN = 'dce64ad4-2ddf-4e54-a639-3524bcd5b9a1';
 const TOKEN = 'http-test-token-77aa';
 const statusBody = { DeploymentStatus: 'running', Info: '', DeploymentLog: [] };
-const createBody = {
-  Notes: 'x',
-  SourceEnvironmentKey: 'src',
-  TargetEnvironmentKey: 'tgt',
-  ApplicationOperations: [{ ApplicationVersionKey: 'v', DeploymentZoneKey: '' }],
-};
-
-async function failure(p: Promise<unknown>): Promise<LifeTimeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isLifeTimeError(e)) throw new Error(`expected a LifeTimeError, got ${String(e)}`);
-  return e;
-}
 
 describe('retries', () => {
   let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-  });
+  useTestServer((started) => (server = started));
   const client = (o: { retryLimit?: number; maxRetryAfterMs?: number } = {}) =>
     new LifeTimeClient({ baseUrl: server.origin, token: TOKEN, ...o });
 

@@ -4,12 +4,12 @@
  * printed to the console, for every kind of failure the client can raise.
  */
 import { format, inspect } from 'node:util';
-import { isLifeTimeError, LifeTimeClient, type LifeTimeError } from '../../src/lifetime';
+import { LifeTimeClient } from '../../src/lifetime';
+import { failure, PLAN } from './helpers';
 import { closedPort, exception, reply, startServer, startSilentServer, type TestServer } from './http-server';
 
 const TOKEN = 'SECRET-tok-3b9f0e1d7c5a4f2e8d6c';
 const PROXY_PASSWORD = 'SECRET-proxy-pw-81ac';
-const PLAN = 'dce64ad4-2ddf-4e54-a639-3524bcd5b9a1';
 
 let server: TestServer;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
@@ -34,15 +34,6 @@ function renderings(err: unknown): string[] {
     (err as Error).stack ?? '',
     inspect((err as Error).cause, { depth: null, showHidden: true }),
   ];
-}
-
-async function failure(p: Promise<unknown>): Promise<LifeTimeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!isLifeTimeError(e)) throw new Error(`expected a LifeTimeError, got ${String(e)}`);
-  return e;
 }
 
 const scenarios: [string, () => Promise<unknown>][] = [
