@@ -43,6 +43,24 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
   });
 }
 
+/**
+ * One Temporal test environment (`startDevServer` or `startTimeSkippingServer`) for the enclosing file or describe
+ * block: started before its tests (`onStarted` receives it), torn down after the last one.
+ */
+export function useTestEnvironment(
+  start: () => Promise<TestWorkflowEnvironment>,
+  onStarted: (env: TestWorkflowEnvironment) => void,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await start();
+    onStarted(env);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+}
+
 type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 const bundles = new Map<string, Promise<Bundle>>();
 

@@ -1,17 +1,18 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSmokeActivities } from './fixtures/smoke-activities';
-import { createTestWorker, historyEventTypes, startDevServer, startTimeSkippingServer } from './harness';
+import {
+  createTestWorker,
+  historyEventTypes,
+  startDevServer,
+  startTimeSkippingServer,
+  useTestEnvironment,
+} from './harness';
 
 const workflowsPath = require.resolve('./fixtures/smoke-workflows');
 
 describe('dev server round trip', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await startDevServer();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  useTestEnvironment(startDevServer, (started) => (env = started));
 
   test('activity + durable timer return a value and leave ActivityTaskCompleted and TimerFired in history', async () => {
     const { worker, taskQueue } = await createTestWorker(env, { workflowsPath, activities: createSmokeActivities() });
@@ -28,12 +29,7 @@ describe('dev server round trip', () => {
 
 describe('time-skipping server', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await startTimeSkippingServer();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  useTestEnvironment(startTimeSkippingServer, (started) => (env = started));
 
   test('a 2-hour durable sleep completes in seconds of wall time', async () => {
     const { worker, taskQueue } = await createTestWorker(env, { workflowsPath });
