@@ -1,13 +1,7 @@
 /** Starting deployments the way the starter does, and polling policies given in LifeTime seconds. */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import {
-  DeployRequest,
-  WORKFLOW_TYPE,
-  searchAttributes as sa,
-  summaryLine,
-  type DeployRequestInput,
-  type DeployResult,
-} from '../src/workflows/messages';
+import { startOptions } from '../src/starter';
+import { WORKFLOW_TYPE, type DeployRequestInput, type DeployResult } from '../src/workflows/messages';
 import { round } from './stats';
 
 /** A polling policy in LifeTime seconds (what a person configures for a real LifeTime). */
@@ -81,27 +75,14 @@ export function request(
   };
 }
 
-/** Starts a deployment with the starter's start options (src/starter.ts): summary, details, initial attributes. */
+/** Starts a deployment with the starter's start options (src/starter.ts). */
 export async function startDeployment(
   client: Client,
   taskQueue: string,
   workflowId: string,
   req: DeployRequestInput,
 ): Promise<WorkflowHandle> {
-  const parsed = DeployRequest.parse(req);
-  return client.workflow.start(WORKFLOW_TYPE, {
-    taskQueue,
-    workflowId,
-    args: [req],
-    workflowIdConflictPolicy: 'FAIL',
-    staticSummary: summaryLine(parsed),
-    staticDetails: `Requested by ${parsed.requestedBy}. Notes: ${parsed.notes}`,
-    typedSearchAttributes: [
-      { key: sa.requestedBy, value: parsed.requestedBy },
-      { key: sa.status, value: 'none' },
-      { key: sa.gate, value: 'none' },
-    ],
-  });
+  return client.workflow.start(WORKFLOW_TYPE, startOptions(req, taskQueue, workflowId));
 }
 
 export interface Finished {

@@ -4,18 +4,22 @@
  */
 import { createHash } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import {
   DeployRequest,
-  describeIssues,
   INTERVENTION_INFOS,
   WORKFLOW_TYPE,
   searchAttributes as sa,
   type DeployRequestInput,
   type DeployResult,
-  summaryLine,
 } from './workflows/messages';
-import { CliError, connect, ExitCode, exitCodeForOutcome, workflowUrl, type CliContext, type Io } from './cli/common';
+import { describeIssues } from './workflows/describe-issues';
+import { summaryLine } from './workflows/presentation';
+import { CliError, ExitCode, exitCodeForResult, workflowUrl, type CliContext, type Io } from './cli/common';
 import { follow } from './cli/follow';
 import type { deployApplications } from './workflows';
 
@@ -133,17 +137,48 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
   };
   const parsed = DeployRequest.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const p = issue.path.join('.');
-      const key = Object.keys(FLAG_FOR)
-        .filter((k) => p === k || p.startsWith(`${k}.`))
-        .sort((a, b) => b.length - a.length)[0];
-      const flag = key ? FLAG_FOR[key] : p;
-      return `${flag}: ${describeIssues({ issues: [issue] } as never, raw)}`;
-    });
+    const lines = parsed.error.issues.map((issue) => describeIssues([issue], raw, flagFor));
     throw new CliError(`invalid deployment request:\n  ${lines.join('\n  ')}`, ExitCode.InvalidInput);
   }
   return raw as DeployRequestInput;
+}
+
+/** The flag a person typed for a schema path (the longest known prefix), else the path itself. */
+function flagFor(path: readonly PropertyKey[]): string {
+  const p = path.map(String).join('.');
+  const key = Object.keys(FLAG_FOR)
+    .filter((k) => p === k || p.startsWith(`${k}.`))
+    .sort((a, b) => b.length - a.length)[0];
+  return key ? FLAG_FOR[key]! : p;
+}
+
+/**
+ * The one way a deployment is started (the CLI, the demo, the benchmark and the tests use it): a static summary and
+ * details for the Temporal UI, the initial search attributes (when the namespace has them), and attach-on-repeat.
+ */
+export function startOptions(
+  request: DeployRequestInput,
+  taskQueue: string,
+  workflowId: string,
+): WorkflowStartOptions<typeof deployApplications> {
+  const parsed = DeployRequest.parse(request);
+  return {
+    taskQueue,
+    workflowId,
+    args: [request],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: summaryLine(parsed),
+    staticDetails: `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}`,
+    ...(parsed.searchAttributes
+      ? {
+          typedSearchAttributes: [
+            { key: sa.requestedBy, value: parsed.requestedBy },
+            { key: sa.status, value: 'none' },
+            { key: sa.gate, value: 'none' },
+          ],
+        }
+      : {}),
+  };
 }
 
 /** A stable ID for a request: repeating the same request attaches to the running deployment. */
@@ -167,25 +202,15 @@ export async function deploy(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCode> {
   const request = buildRequest(flags, env);
-  const parsed = DeployRequest.parse(request);
   const workflowId = flags.id ?? defaultWorkflowId(request);
   let handle;
   let existing = false;
   const before = Date.now();
   try {
-    handle = await ctx.client.workflow.start<typeof deployApplications>(WORKFLOW_TYPE, {
-      taskQueue: ctx.taskQueue,
-      workflowId,
-      args: [request],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: summaryLine(parsed),
-      staticDetails: `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}`,
-      typedSearchAttributes: [
-        { key: sa.requestedBy, value: parsed.requestedBy },
-        { key: sa.status, value: 'none' },
-        { key: sa.gate, value: 'none' },
-      ],
-    });
+    handle = await ctx.client.workflow.start<typeof deployApplications>(
+      WORKFLOW_TYPE,
+      startOptions(request, ctx.taskQueue, workflowId),
+    );
     existing = (await handle.describe()).startTime.getTime() < before - 1000;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
@@ -205,15 +230,14 @@ export async function deploy(
   }
   try {
     const result: DeployResult = await follow(ctx, workflowId, io, { json: !!flags.json });
-    return exitCodeForOutcome(result.outcome);
+    return exitCodeForResult(result);
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
+      // Deployments end with a result, failures included; this is a workflow ended from outside (terminated).
       const message = err.cause?.message ?? err.message;
       if (flags.json) io.out(JSON.stringify({ workflowId, outcome: 'failed', error: message }));
       else io.err(`deployment failed: ${message}`);
-      return /InvalidRequest/.test(String((err.cause as { type?: string })?.type))
-        ? ExitCode.InvalidInput
-        : ExitCode.Failed;
+      return ExitCode.Failed;
     }
     throw err;
   }
@@ -265,5 +289,3 @@ Examples:
       buildRequest(opts); // validate before connecting: bad input never reaches Temporal
       await run((ctx) => deploy(ctx, opts, io));
     });
-
-export { connect };

@@ -14,22 +14,27 @@ import {
   type DeploymentStatus,
   type Environment,
 } from '../lifetime';
-import type { AppRequest, EnvRef, LogLine, ResolvedApp } from '../workflows/messages';
+import type { AppRequest, EnvRef, FailureType, LogLine, ResolvedApp } from '../workflows/messages';
+
+/** An ApplicationFailure whose type is one of the workflow's failure types. */
+function failure(type: FailureType, message: string, nonRetryable: boolean): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable });
+}
 
 /** Converts any error into an ApplicationFailure that says whether a retry can help. */
 export function toFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (isLifeTimeError(err)) {
+    const type: FailureType = err.code;
     return ApplicationFailure.create({
-      type: err.code,
+      type,
       message: err.message,
       nonRetryable: !err.retryable,
       nextRetryDelay: err.retryAfterMs,
       details: err.status !== undefined ? [{ status: err.status, method: err.method, path: err.path }] : undefined,
     });
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: 'Unexpected', message, nonRetryable: false });
+  return failure('Unexpected', err instanceof Error ? err.message : String(err), false);
 }
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -42,10 +47,6 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Text LifeTime gives when a plan cannot start because the target is busy with another plan. */
 const BUSY_TEXT = /running|in progress|another deployment|busy|parallel|being deployed|already/i;
-
-export function planMarker(workflowId: string, firstRunId: string): string {
-  return `[lifetime-deploy:${workflowId}:${firstRunId}]`;
-}
 
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -96,9 +97,10 @@ export const createActivities = (lt: LifeTimeClient) => {
             );
           const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
           if (!inSource || !inSource.BaseApplicationVersionKey) {
-            throw ApplicationFailure.nonRetryable(
-              `application "${app.Name}" has no tagged version in ${input.sourceName}; tag it there first`,
+            throw failure(
               'UnknownApplicationVersion',
+              `application "${app.Name}" has no tagged version in ${input.sourceName}; tag it there first`,
+              true,
             );
           }
           if (inSource.IsModified) {

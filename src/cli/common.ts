@@ -1,7 +1,7 @@
 /** What every CLI command shares: exit codes, the Temporal client, output helpers. */
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DEFAULT_TASK_QUEUE, type Outcome } from '../workflows/messages';
+import { DEFAULT_TASK_QUEUE, type DeployResult, type Outcome } from '../workflows/messages';
 
 /** Every exit code of the CLI (the README table is written from this object). */
 export const ExitCode = {
@@ -31,7 +31,7 @@ export const EXIT_CODE_DOCS: Record<keyof typeof ExitCode, string> = {
   Ignored: 'a decision was recorded but ignored (no gate open, not allowed)',
 };
 
-export function exitCodeForOutcome(outcome: Outcome): ExitCode {
+function exitCodeForOutcome(outcome: Outcome): ExitCode {
   switch (outcome) {
     case 'succeeded':
     case 'succeeded_with_warnings':
@@ -47,6 +47,11 @@ export function exitCodeForOutcome(outcome: Outcome): ExitCode {
     case 'cancelled':
       return ExitCode.Cancelled;
   }
+}
+
+/** A result's exit code: its outcome's, except a request the workflow refused (nothing was done). */
+export function exitCodeForResult(r: Pick<DeployResult, 'outcome' | 'failure'>): ExitCode {
+  return r.failure?.type === 'InvalidRequest' ? ExitCode.InvalidInput : exitCodeForOutcome(r.outcome);
 }
 
 export class CliError extends Error {

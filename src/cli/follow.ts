@@ -3,6 +3,7 @@
  * gate the exact commands to approve or reject. Human progress goes to stderr; the result (with --json) to stdout.
  */
 import { stateQuery, type DeployResult, type DeployState } from '../workflows/messages';
+import { answerCommands } from '../workflows/presentation';
 import type { CliContext, Io } from './common';
 
 export interface FollowOptions {
@@ -17,9 +18,7 @@ export function gateInstructions(workflowId: string, state: DeployState): string
     `⏸  ${g.kind} gate open: ${g.reason}`,
     ...(g.conflicts ?? []).map((c) => `     - ${c}`),
     `   approve → ${g.onApprove}; reject → ${g.onReject}; at ${g.deadline}: ${g.onTimeout}`,
-    `   approve: lifetime-deploy approve ${workflowId} --by <your name> [--reason <text>]`,
-    `   reject:  lifetime-deploy reject ${workflowId} --by <your name> [--reason <text>]`,
-    `   or:      temporal workflow signal --workflow-id ${workflowId} --name approve --input '{"by":"<your name>"}'`,
+    ...answerCommands(workflowId).map((c) => `   ${`${c.where}:`.padEnd(9)}${c.command}`),
   ];
 }
 
@@ -28,7 +27,7 @@ export function resultLines(r: DeployResult): string[] {
     `outcome: ${r.outcome}${r.lifetimeStatus ? ` (LifeTime: ${r.lifetimeStatus})` : ''}${r.deploymentKey ? `, plan ${r.deploymentKey}` : ''}`,
   ];
   if (r.cleanup) lines.push(`cleanup: ${r.cleanup}`);
-  if (r.error) lines.push(`error: ${r.error}`);
+  if (r.failure) lines.push(`failure (${r.failure.type}): ${r.failure.message}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push(`${r.polls} status polls, ${r.durations.totalSeconds} s in all`);
   return lines;

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import {
   approveSignal,
   DecisionPayload,
-  describeIssues,
   rejectSignal,
   searchAttributes as sa,
   stateQuery,
@@ -13,14 +12,16 @@ import {
   type DeployResult,
   type DeployState,
 } from '../workflows/messages';
-import { CliError, ExitCode, exitCodeForOutcome, isNotFound, workflowUrl, type CliContext, type Io } from './common';
+import { describeIssues } from '../workflows/describe-issues';
+import { CliError, ExitCode, exitCodeForResult, isNotFound, workflowUrl, type CliContext, type Io } from './common';
 import { follow, gateInstructions, resultLines } from './follow';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
 function parseDecision(opts: unknown): DecisionPayload {
   const r = DecisionPayload.safeParse(opts);
-  if (!r.success) throw new CliError(`invalid decision: ${describeIssues(r.error, opts)}`, ExitCode.InvalidInput);
+  if (!r.success)
+    throw new CliError(`invalid decision: ${describeIssues(r.error.issues, opts)}`, ExitCode.InvalidInput);
   return r.data;
 }
 
@@ -73,13 +74,13 @@ export async function status(
     const desc = await handle.describe();
     if (opts.follow && desc.status.name === 'RUNNING') {
       const r = await follow(ctx, workflowId, io, { json: opts.json });
-      return exitCodeForOutcome(r.outcome);
+      return exitCodeForResult(r);
     }
     if (desc.status.name === 'COMPLETED') {
       const r = (await handle.result()) as DeployResult;
       if (opts.json) io.out(JSON.stringify({ workflowId, status: desc.status.name, ...r }));
       else for (const l of [`${workflowId}: completed`, ...resultLines(r)]) io.out(l);
-      return exitCodeForOutcome(r.outcome);
+      return exitCodeForResult(r);
     }
     const s = desc.status.name === 'RUNNING' ? await handle.query(stateQuery) : undefined;
     if (opts.json) {
@@ -126,7 +127,8 @@ export function listQuery(f: z.infer<typeof ListFlags>): string {
 
 export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitCode> {
   const r = ListFlags.safeParse(raw);
-  if (!r.success) throw new CliError(`invalid list options: ${describeIssues(r.error, raw)}`, ExitCode.InvalidInput);
+  if (!r.success)
+    throw new CliError(`invalid list options: ${describeIssues(r.error.issues, raw)}`, ExitCode.InvalidInput);
   const rows = [];
   for await (const w of ctx.client.workflow.list({ query: listQuery(r.data) })) {
     const get = <T>(k: { name: string }) => (w.searchAttributes?.[k.name] as T[] | undefined) ?? [];

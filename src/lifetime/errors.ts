@@ -31,8 +31,19 @@ export interface LifeTimeErrorInit {
   cause?: unknown;
 }
 
+/** Every LifeTime client error's `code`; activities pass it on as the failure type. */
+export type LifeTimeErrorCode =
+  | 'LifeTimeHttp'
+  | 'LifeTimeAuth'
+  | 'LifeTimeTimeout'
+  | 'LifeTimeNetwork'
+  | 'LifeTimeAborted'
+  | 'LifeTimeSchema'
+  | 'UnknownEnvironment'
+  | 'UnknownApplication';
+
 export abstract class LifeTimeError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: LifeTimeErrorCode;
   abstract readonly retryable: boolean;
   readonly method: string;
   /** Relative to the API base (`…/lifetimeapi/rest/v2`), with the real keys, e.g. `/deployments/<key>/start/`. */

@@ -328,14 +328,33 @@ export const DeploymentStatus = z.enum(
 );
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
-export const TERMINAL_STATUSES: readonly DeploymentStatus[] = [
-  'aborted',
-  'finished_successful',
-  'finished_with_warnings',
-  'finished_with_errors',
-  'force_finished',
-];
-export const isTerminalStatus = (s: DeploymentStatus): boolean => TERMINAL_STATUSES.includes(s);
+/**
+ * The one list of LifeTime's terminal statuses, and what each means for a deployment. Everything that asks
+ * "has the plan ended, and how?" (the workflow, the activities, the CLI, the simulator, the tests) reads it here.
+ * `force_finished` is set by a person in LifeTime's UI; a plan never reaches it by running.
+ */
+export const TERMINAL_OUTCOME = {
+  finished_successful: 'succeeded',
+  finished_with_warnings: 'succeeded_with_warnings',
+  force_finished: 'succeeded_with_warnings',
+  finished_with_errors: 'failed',
+  aborted: 'aborted',
+} as const satisfies Partial<Record<DeploymentStatus, string>>;
+export type TerminalStatus = keyof typeof TERMINAL_OUTCOME;
+/** What a terminal status means for the deployment. */
+export type TerminalOutcome = (typeof TERMINAL_OUTCOME)[TerminalStatus];
+export const TERMINAL_STATUSES = Object.keys(TERMINAL_OUTCOME) as TerminalStatus[];
+export const isTerminalStatus = (s: string): s is TerminalStatus => Object.hasOwn(TERMINAL_OUTCOME, s);
+/** Terminal statuses a plan reaches by running (all but the one a person sets). */
+export const PlanEndStatus = z.enum(TERMINAL_STATUSES).exclude(['force_finished']);
+export type PlanEndStatus = z.infer<typeof PlanEndStatus>;
+/** Statuses a plan can be in by running (all but the one a person sets). */
+export const RunStatus = DeploymentStatus.exclude(['force_finished']);
+/** The status of a plan that ran to the end without trouble. */
+export const SUCCESSFUL_END: PlanEndStatus = PlanEndStatus.options[0]!;
+/** True when the plan ended with its applications deployed (with or without warnings). */
+export const deployedApplications = (s: DeploymentStatus): boolean =>
+  isTerminalStatus(s) && TERMINAL_OUTCOME[s].startsWith('succeeded');
 
 /**
  * `Info` when the status is `needs_user_intervention` ("" otherwise). `deploy_prepared` is the older

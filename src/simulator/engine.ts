@@ -4,7 +4,7 @@
  * replaces the rest with `aborting` → `aborted`. Progression is driven from outside: by the wall clock
  * (`tick`, scaled by speed), by status polls (`advanceOne` per poll) or by the admin API.
  */
-import { isTerminalStatus, type DeploymentStatus, type InterventionInfo } from '../lifetime/schemas';
+import { isTerminalStatus, SUCCESSFUL_END, type DeploymentStatus, type InterventionInfo } from '../lifetime/schemas';
 import type { ConflictBody, PlanOperation } from './conflicts';
 import { abortSteps, applyOutcome, realisticProfile, scaleProfile, type LogType, type Step } from './profile';
 import type { Scenario } from './scenario';
@@ -119,7 +119,7 @@ export function planExecution(
     applications,
   });
   if (scenario.durationMs) profile = scaleProfile(profile, scenario.durationMs);
-  if (scenario.outcome && scenario.outcome !== 'finished_successful')
+  if (scenario.outcome && scenario.outcome !== SUCCESSFUL_END)
     profile = applyOutcome(profile, scenario.outcome, targetName);
   const steps = profile.steps;
   const end = steps.findIndex((s) => s.status === 'aborting' || isTerminalStatus(s.status));

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   DeploymentCreate,
-  DeploymentStatus,
+  deployedApplications,
   InterventionInfo,
   isTerminalStatus,
+  RunStatus,
   type DbMappingConfiguration,
 } from '../lifetime/schemas';
 import { ImpactAnalysis, type ConflictBody, type PlanOperation } from './conflicts';
@@ -33,7 +34,7 @@ export const AddPlanRequest = z.strictObject({
   source: z.string().min(1).optional(),
   /** Applications (names or keys) deployed with their running version in the source. Default none. */
   applications: z.array(z.string().min(1)).default([]),
-  status: DeploymentStatus.exclude(['force_finished']).default('running'),
+  status: RunStatus.default('running'),
   /** For status needs_user_intervention (default deployment_prepared). */
   info: InterventionInfo.optional(),
   notes: z.string().default('Deployment started by another team'),
@@ -62,7 +63,7 @@ export class PlanStore {
     this.impact = new ImpactAnalysis(world);
     this.engine = new Engine(world, {
       onTerminal: (plan) => {
-        if (plan.status === 'finished_successful' || plan.status === 'finished_with_warnings')
+        if (deployedApplications(plan.status))
           for (const op of plan.operations)
             this.world.setRunning(op.applicationKey, plan.target, op.versionKey, op.zoneKey);
       },

@@ -7,7 +7,7 @@
  * about half an hour. The simulator divides durations by `speed` (wall-clock mode) or ignores them (per-poll).
  */
 import { createHash } from 'node:crypto';
-import type { DeploymentStatus } from '../lifetime/schemas';
+import { SUCCESSFUL_END, type DeploymentStatus, type PlanEndStatus } from '../lifetime/schemas';
 
 export type LogType = 'Info' | 'Warning' | 'Error';
 export interface StepMessage {
@@ -102,7 +102,7 @@ export function realisticProfile(input: ProfileInput): Profile {
       info(`Updating application versions for '${target}' environment.`),
     ),
   );
-  steps.push({ ...step('completed', 0, info('Deploy completed')), status: 'finished_successful' });
+  steps.push({ ...step('completed', 0, info('Deploy completed')), status: SUCCESSFUL_END });
   const profile = { steps, pointOfNoReturn: compileIndex + 1, compileIndex, totalMs: 0 };
   const raw = sumMs(steps);
   return scaleProfile(profile, Math.min(MAX_TOTAL_MS, Math.max(MIN_TOTAL_MS, raw)));
@@ -121,7 +121,7 @@ export function scaleProfile(p: Profile, totalMs: number): Profile {
   return { ...p, steps, totalMs: sumMs(steps) };
 }
 
-export type Outcome = 'finished_successful' | 'finished_with_warnings' | 'finished_with_errors' | 'aborted';
+export type Outcome = PlanEndStatus;
 
 const lastIndex = (steps: Step[], pred: (s: Step) => boolean): number => {
   for (let i = steps.length - 1; i >= 0; i--) if (pred(steps[i]!)) return i;

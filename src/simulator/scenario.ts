@@ -10,7 +10,7 @@
  * (a fault).
  */
 import { z } from 'zod';
-import { ApplicationConflict, InterventionInfo } from '../lifetime/schemas';
+import { ApplicationConflict, InterventionInfo, PlanEndStatus } from '../lifetime/schemas';
 import { fail } from './util';
 import type { World } from './world';
 
@@ -26,7 +26,7 @@ export const InterventionSpec = z.strictObject({
 });
 export type InterventionSpec = z.infer<typeof InterventionSpec>;
 
-export const Outcome = z.enum(['finished_successful', 'finished_with_warnings', 'finished_with_errors', 'aborted']);
+export const Outcome = PlanEndStatus;
 
 export const Scenario = z.strictObject({
   /**

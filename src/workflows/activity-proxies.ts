@@ -48,11 +48,3 @@ export const act = {
 
 /** patched() id: status polls run as local activities (histories recorded before it keep regular activities). */
 export const LOCAL_STATUS_POLL = 'status-poll-local-activity';
-
-export const TERMINAL = new Set([
-  'aborted',
-  'finished_successful',
-  'finished_with_warnings',
-  'finished_with_errors',
-  'force_finished',
-]);

@@ -1,83 +1,81 @@
-/** Cleanup in LifeTime: delete a saved plan; after cancellation, the deadline or a failure, abort a running one. */
-import { ActivityFailure, sleep } from '@temporalio/workflow';
-import { act, commands, polls, TERMINAL } from './activity-proxies';
-import type { DeployState, Outcome } from './messages';
-import { appendLog, type Visibility } from './state';
+/**
+ * The commands that change a plan (delete, continue, abort), and the cleanup after cancellation, the deadline or a
+ * failure: delete a saved plan; abort a running one and follow it to its end with the one follow loop.
+ */
+import { isTerminalStatus } from '../lifetime/schemas';
+import { act, commands } from './activity-proxies';
+import { CONTINUE_AS_NEW, failureOf, type Deployment, type Ended } from './deployment';
+import { followPlan, readStatus } from './follow';
 
-export function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-export async function deletePlan(s: DeployState, vis: Visibility): Promise<void> {
+export async function deletePlan(d: Deployment): Promise<void> {
+  const { s } = d;
   const key = s.deploymentKey!;
-  vis.step('cleanup');
+  d.step('cleanup');
   const r = await act.commands.deletePlan.executeWithOptions({ ...commands, summary: `Delete plan ${key}` }, [key]);
   s.cleanup = r.deleted ? `plan ${key} deleted` : `plan ${key} could not be deleted: ${r.refusal}`;
-  if (r.deleted) s.lifetimeStatus = 'deleted';
+  if (r.deleted) s.planDeleted = true;
+}
+
+/** `continue` or `abort`; a refusal by LifeTime is returned, not thrown. */
+export async function sendCommand(d: Deployment, command: 'continue' | 'abort') {
+  const key = d.s.deploymentKey!;
+  const summary = command === 'abort' ? `Abort ${key}` : `Send ${command} to ${key}`;
+  return act.commands.sendCommand.executeWithOptions({ ...commands, summary }, [{ key, command }]);
 }
 
 /**
- * Cleanup after cancellation, the deadline or a failure (runs in a non-cancellable scope): delete a saved
- * plan, abort a running one and follow it to its end; if LifeTime refuses the abort, say so and follow on.
+ * Cleanup once the deployment is ending (`s.ending`), in a non-cancellable scope: delete a saved plan, abort a
+ * running one and follow it to its end; if LifeTime refuses the abort, say so and follow on. Returns the ending,
+ * or the continue-as-new sentinel when following the aborted plan outgrows a run (the next run resumes following).
  */
-export async function cleanUp(s: DeployState, vis: Visibility, outcome: Outcome): Promise<void> {
+export async function cleanUp(d: Deployment, resumed = false): Promise<Ended> {
+  const { s } = d;
   const key = s.deploymentKey;
-  if (!key || s.lifetimeStatus === 'deleted') {
+  const ending = s.ending!;
+  if (!key || s.planDeleted) {
     s.cleanup ??= 'nothing to clean up in LifeTime';
-    return;
+    return ending;
   }
-  vis.step('cleanup');
+  if (s.lifetimeStatus && isTerminalStatus(s.lifetimeStatus)) return ending; // the plan has ended: nothing to undo
   try {
-    const st = await act.polls.getStatus.executeWithOptions({ ...polls, summary: `Status of ${key} before cleanup` }, [
-      { key, logFrom: s.logCount },
-    ]);
-    s.lifetimeStatus = st.status;
-    appendLog(s, st.newLog);
-    if (st.status === 'saved' && !s.timings.startedAt) {
-      await deletePlan(s, vis);
-      return;
-    }
-    if (TERMINAL.has(st.status)) {
-      s.cleanup = `plan ${key} had already ended (${st.status})`;
-      return;
-    }
-    if (st.status !== 'aborting') {
-      const r = await act.commands.sendCommand.executeWithOptions({ ...commands, summary: `Abort ${key}` }, [
-        { key, command: 'abort' },
-      ]);
-      if (!r.accepted) s.notes.push(`LifeTime refused abort (past the point of no return?): ${r.refusal}`);
-      s.cleanup = r.accepted
-        ? `abort sent to plan ${key}`
-        : `abort refused by LifeTime: ${r.refusal}; followed the plan to its end`;
-    }
-    vis.step('aborting');
-    // Follow the plan to a terminal status; on refusal it finishes on its own.
-    for (let i = 0; i < 10_000; i++) {
-      await sleep(2000, { summary: 'wait for the plan to end after abort' });
-      const now = await act.polls.getStatus.executeWithOptions({ ...polls, summary: `Poll status of ${key}` }, [
-        { key, logFrom: s.logCount },
-      ]);
-      s.polls += 1;
-      s.lifetimeStatus = now.status;
-      s.info = now.info || undefined;
-      appendLog(s, now.newLog);
-      vis.update();
-      if (TERMINAL.has(now.status)) {
-        s.cleanup = `${s.cleanup ?? ''}; plan ended ${now.status}`.replace(/^; /, '');
-        return;
+    if (!resumed) {
+      d.step('cleanup');
+      const st = await readStatus(d, { local: false, summary: `Status of ${key} before cleanup`, poll: false });
+      if (st.status === 'saved' && !s.timings.startedAt) {
+        await deletePlan(d);
+        return ending;
       }
-      if (now.status === 'needs_user_intervention') {
-        const again = await act.commands.sendCommand.executeWithOptions({ ...commands, summary: `Abort ${key}` }, [
-          { key, command: 'abort' },
-        ]);
-        if (!again.accepted) {
-          s.cleanup = `${s.cleanup}; plan waits for user intervention in LifeTime and refused abort`;
-          return;
-        }
+      if (isTerminalStatus(st.status)) {
+        s.cleanup = `plan ${key} had already ended (${st.status})`;
+        return ending;
+      }
+      if (st.status !== 'aborting') {
+        const r = await sendCommand(d, 'abort');
+        if (!r.accepted) s.notes.push(`LifeTime refused abort (past the point of no return?): ${r.refusal}`);
+        s.cleanup = r.accepted
+          ? `abort sent to plan ${key}`
+          : `abort refused by LifeTime: ${r.refusal}; followed the plan to its end`;
       }
     }
+    return await followAborted(d);
   } catch (err) {
-    s.cleanup = `cleanup failed for plan ${key}: ${failureMessage(err)} (outcome ${outcome})`;
+    s.cleanup = `cleanup failed for plan ${key}: ${failureOf(err).message} (outcome ${ending})`;
+    return ending;
   }
+}
+
+/** Follows an aborted (or abort-refusing) plan to its end. */
+async function followAborted(d: Deployment): Promise<Ended> {
+  const { s } = d;
+  const end = await followPlan(d, {
+    kind: 'abort',
+    atIntervention: async () => {
+      const again = await sendCommand(d, 'abort');
+      if (!again.accepted) s.cleanup = `${s.cleanup}; plan waits for user intervention in LifeTime and refused abort`;
+      return again.accepted;
+    },
+  });
+  if (end === CONTINUE_AS_NEW) return end;
+  if (end !== 'stopped') s.cleanup = `${s.cleanup ?? ''}; plan ended ${end}`.replace(/^; /, '');
+  return s.ending!;
 }

@@ -1,19 +1,22 @@
 /**
- * Gates: a durable pause until a person decides (signals `approve` / `reject`) or the gate deadline passes.
- * A decision applies only to the gate open when it arrives; stray, unauthorised and self decisions are
- * recorded and ignored, never carried into a later gate.
+ * Gates: the one mechanism for every decision a deployment waits on. A gate is decided by a policy (at once), by a
+ * person (signals `approve` / `reject`) or by the gate deadline; all three go through `record`, so each decision is
+ * logged, kept in the state and shown in the UI the same way. A person's decision applies only to the gate open
+ * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
 import { condition, log } from '@temporalio/workflow';
+import { describeIssues } from './describe-issues';
 import {
   DecisionPayload,
-  describeIssues,
   type DecisionRecord,
   type DeployRequest,
   type DeployState,
   type GateKind,
   type GateView,
 } from './messages';
-import type { Visibility } from './state';
+import type { Visibility } from './visibility';
+
+export type Decision = 'approve' | 'reject';
 
 export interface GateSpec {
   kind: GateKind;
@@ -22,12 +25,8 @@ export interface GateSpec {
   conflicts?: string[];
   onApprove: string;
   onReject: string;
-}
-
-export interface GateResult {
-  decision: 'approve' | 'reject';
-  automatic: boolean;
-  record: DecisionRecord;
+  /** A policy that decides without asking anyone (the reason names the policy). */
+  policy?: { decision: Decision; reason: string };
 }
 
 export class Gates {
@@ -43,7 +42,7 @@ export class Gates {
   }
 
   /** Signal handler body: validate, check authority, record; apply only to the open gate. */
-  decide(decision: 'approve' | 'reject', raw: unknown): void {
+  receive(decision: Decision, raw: unknown): void {
     const at = new Date().toISOString();
     const parsed = DecisionPayload.safeParse(raw);
     if (!parsed.success) {
@@ -51,52 +50,71 @@ export class Gates {
         raw && typeof raw === 'object' && typeof (raw as { by?: unknown }).by === 'string'
           ? (raw as { by: string }).by
           : '?';
-      this.record({ decision, by, at, applied: false, ignored: `invalid payload: ${describeIssues(parsed.error)}` });
+      this.record({
+        decision,
+        by,
+        at,
+        applied: false,
+        ignored: `invalid payload: ${describeIssues(parsed.error.issues)}`,
+      });
       return;
     }
     const { by, reason } = parsed.data;
     const gate = this.s.gate;
     const base: DecisionRecord = { decision, by, reason, at, applied: false, gateId: gate?.id, gate: gate?.kind };
-    if (!gate) return this.record({ ...base, ignored: 'no gate open' });
-    if (this.pending) return this.record({ ...base, ignored: 'the gate was already decided' });
-    const { approvers, allowSelfApproval } = this.req.policies;
-    if (approvers.length > 0 && !approvers.includes(by)) {
-      return this.record({
-        ...base,
-        ignored: `not allowed: ${by} is not on the approver list (${approvers.join(', ')})`,
-      });
-    }
-    if (decision === 'approve' && by === this.req.requestedBy && !allowSelfApproval) {
-      return this.record({ ...base, ignored: `not allowed: self-approval (${by} requested this deployment)` });
-    }
-    this.pending = { ...base, applied: true };
-    this.record(this.pending);
+    const ignored = this.whyIgnored(decision, by);
+    if (ignored) this.record({ ...base, ignored });
+    else this.pending = this.record({ ...base, applied: true });
   }
 
-  private record(d: DecisionRecord): void {
+  /** Why a person's decision cannot apply now (undefined: it applies to the open gate). */
+  private whyIgnored(decision: Decision, by: string): string | undefined {
+    if (!this.s.gate) return 'no gate open';
+    if (this.pending) return 'the gate was already decided';
+    const { approvers, allowSelfApproval } = this.req.policies;
+    if (approvers.length > 0 && !approvers.includes(by)) {
+      return `not allowed: ${by} is not on the approver list (${approvers.join(', ')})`;
+    }
+    if (decision === 'approve' && by === this.req.requestedBy && !allowSelfApproval) {
+      return `not allowed: self-approval (${by} requested this deployment)`;
+    }
+    return undefined;
+  }
+
+  /** The one way a decision is kept: in the state, in the log and in the UI. */
+  private record(d: DecisionRecord): DecisionRecord {
     this.s.decisions.push(d);
     if (d.applied) log.info('decision applied', { decision: d.decision, by: d.by, gate: d.gate });
     else log.warn('decision ignored', { decision: d.decision, by: d.by, why: d.ignored });
     this.vis.update();
+    return d;
   }
 
   /**
-   * Opens a gate and waits for a decision, the gate deadline, or the (earlier) deployment deadline. The
+   * Decides a gate: by its policy at once, else opens it and waits for a person or the gate deadline. The
    * deployment deadline cancels the surrounding scope, so it surfaces as a cancellation, not here.
    */
-  async wait(spec: GateSpec): Promise<GateResult> {
+  async decide(spec: GateSpec): Promise<Decision> {
+    if (spec.policy) {
+      const { decision, reason } = spec.policy;
+      const at = new Date().toISOString();
+      this.record({ decision, by: 'policy', reason, at, gate: spec.kind, applied: true, automatic: true });
+      return decision;
+    }
     const { timeoutMinutes, onTimeout } = this.req.policies.gate;
     const openedAt = new Date();
     const timeoutMs = Math.round(timeoutMinutes * 60_000);
     const view: GateView = {
       id: this.nextId++,
-      ...spec,
+      kind: spec.kind,
+      reason: spec.reason,
+      info: spec.info,
+      conflicts: spec.conflicts,
+      onApprove: spec.onApprove,
+      onReject: spec.onReject,
       openedAt: openedAt.toISOString(),
       deadline: new Date(openedAt.getTime() + timeoutMs).toISOString(),
-      onTimeout:
-        onTimeout === 'approve'
-          ? `approve automatically (${spec.onApprove})`
-          : `reject automatically (${spec.onReject})`,
+      onTimeout: `${onTimeout} automatically (${onTimeout === 'approve' ? spec.onApprove : spec.onReject})`,
     };
     this.pending = undefined;
     this.s.gate = view;
@@ -106,8 +124,8 @@ export class Gates {
         summary: `${spec.kind} gate deadline`,
       });
       const pending = this.pending as DecisionRecord | undefined; // set by a signal handler meanwhile
-      if (decided && pending) return { decision: pending.decision, automatic: false, record: pending };
-      const record: DecisionRecord = {
+      if (decided && pending) return pending.decision;
+      this.record({
         decision: onTimeout,
         by: 'gate deadline',
         reason: `no decision within ${timeoutMinutes} min`,
@@ -116,9 +134,8 @@ export class Gates {
         gate: view.kind,
         applied: true,
         automatic: true,
-      };
-      this.record(record);
-      return { decision: onTimeout, automatic: true, record };
+      });
+      return onTimeout;
     } finally {
       this.s.gate = undefined;
       this.pending = undefined;

@@ -1,23 +1,25 @@
 /**
  * Every name a person or a client can send or see: the workflow input schema, the signal and query
- * definitions, the decision payload, the state and result shapes. The workflow, the CLI, the worker and the
- * tests import them from here; nobody retypes a name.
+ * definitions, the decision payload, the failure types, the state and result shapes. The workflow, the CLI, the
+ * worker and the tests import them from here; nobody retypes a name. (Presentation lives in presentation.ts, the
+ * zod error formatter in describe-issues.ts.)
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { LifeTimeErrorCode } from '../lifetime/errors';
+import {
+  INTERVENTION_INFOS,
+  type DeploymentStatus,
+  type InterventionInfo,
+  type TerminalOutcome,
+} from '../lifetime/schemas';
 
 export { searchAttributes, allSearchAttributeKeys } from './search-attributes';
 
 export const WORKFLOW_TYPE = 'deployApplications';
 export const DEFAULT_TASK_QUEUE = 'lifetime-deploy';
 
-export const INTERVENTION_INFOS = [
-  'deployment_prepared',
-  'needs_configuration_or_confirmation',
-  'business_process_impact',
-  'deployment_suspended',
-] as const;
-export type InterventionInfo = (typeof INTERVENTION_INFOS)[number];
+export { INTERVENTION_INFOS, type InterventionInfo } from '../lifetime/schemas';
 
 // ------------------------------------------------------------------------------------------------------------
 // Input
@@ -54,6 +56,14 @@ const minutes = (what: string) =>
     .min(1 / 60, { error: `${what} must be at least 1 second (0.0167 minutes)` })
     .max(30 * 24 * 60, { error: `${what} must be at most 43200 minutes (30 days)` });
 
+const interventionShape = Object.fromEntries(
+  INTERVENTION_INFOS.map((info) => [info, InterventionAction.default('gate')]),
+) as Record<InterventionInfo, z.ZodDefault<typeof InterventionAction>>;
+const interventionDefaults = Object.fromEntries(INTERVENTION_INFOS.map((info) => [info, 'gate'])) as Record<
+  InterventionInfo,
+  InterventionAction
+>;
+
 export const Policies = z.strictObject({
   polling: z
     .strictObject({
@@ -82,19 +92,8 @@ export const Policies = z.strictObject({
     })
     .default({ action: 'wait', maxWaitMinutes: 60, checkIntervalSeconds: 30 }),
   conflicts: z.enum(['gate', 'reject'], { error: 'conflicts must be one of: gate, reject' }).default('gate'),
-  intervention: z
-    .strictObject({
-      deployment_prepared: InterventionAction.default('gate'),
-      needs_configuration_or_confirmation: InterventionAction.default('gate'),
-      business_process_impact: InterventionAction.default('gate'),
-      deployment_suspended: InterventionAction.default('gate'),
-    })
-    .default({
-      deployment_prepared: 'gate',
-      needs_configuration_or_confirmation: 'gate',
-      business_process_impact: 'gate',
-      deployment_suspended: 'gate',
-    }),
+  /** What to do at `needs_user_intervention`, per Info. */
+  intervention: z.strictObject(interventionShape).default(interventionDefaults),
   gate: z
     .strictObject({
       /** How long a gate waits for a decision. */
@@ -152,36 +151,6 @@ export type DeployRequestInput = z.input<typeof DeployRequest>;
 /** What the workflow works with (defaults filled). */
 export type DeployRequest = z.output<typeof DeployRequest>;
 
-/** Turns zod issues into one line per field: `policies.conflicts: conflicts must be one of: gate, reject (got "x")`. */
-export function describeIssues(error: z.ZodError, input?: unknown): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.length ? issue.path.join('.') : '(input)';
-      let got = '';
-      if (input !== undefined) {
-        let v: unknown = input;
-        for (const p of issue.path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-        if (v !== undefined && (typeof v !== 'object' || v === null)) got = ` (got ${JSON.stringify(v)})`;
-      }
-      return `${field}: ${issue.message}${got}`;
-    })
-    .join('; ');
-}
-
-function appNames(s: DeployState, req: DeployRequest): string {
-  const names = s.applications.length
-    ? s.applications.map((a) => a.name)
-    : req.applications.map((a) => a.app ?? a.versionKey ?? '?');
-  return names.join(', ');
-}
-
-/** One-line summary, also used as the static summary by the starter. */
-export function summaryLine(req: DeployRequest, s?: DeployState): string {
-  const src = s?.source?.name ?? req.source;
-  const tgt = s?.target?.name ?? req.target;
-  return `Deploy ${s ? appNames(s, req) : req.applications.map((a) => a.app ?? a.versionKey).join(', ')}: ${src} → ${tgt}`;
-}
-
 // ------------------------------------------------------------------------------------------------------------
 // Signals and queries
 
@@ -213,8 +182,31 @@ export type Step =
   | 'done';
 
 export type GateKind = 'conflicts' | 'intervention';
-export type Outcome =
-  'succeeded' | 'succeeded_with_warnings' | 'failed' | 'aborted' | 'rejected' | 'timed_out' | 'cancelled';
+/** How a deployment ends: a LifeTime terminal status's meaning, or our own ending. */
+export type Outcome = TerminalOutcome | 'rejected' | 'timed_out' | 'cancelled';
+
+/**
+ * Why a deployment ended `failed`: the one list of failure types. The activities raise them (LifeTime client
+ * error codes and the lookups' own), the workflow adds its own, the CLI maps them to exit codes. Every failure
+ * ends the same way: the workflow cleans up in LifeTime and returns its result with outcome `failed` and `failure`.
+ */
+export type FailureType =
+  | LifeTimeErrorCode
+  /** The workflow input failed validation; nothing was done in LifeTime. */
+  | 'InvalidRequest'
+  /** An application has no tagged version in the source. */
+  | 'UnknownApplicationVersion'
+  /** The target ran another plan and the busy-target policy gave up (fail, or waited past its limit). */
+  | 'TargetBusy'
+  /** LifeTime finished the plan with errors. */
+  | 'FinishedWithErrors'
+  /** Anything else (a bug); the message says what. */
+  | 'Unexpected';
+
+export interface Failure {
+  type: FailureType;
+  message: string;
+}
 
 export interface EnvRef {
   key: string;
@@ -276,7 +268,10 @@ export interface DeployState {
   deploymentKey?: string;
   /** Whether this workflow created the plan (or found its own plan after a lost response). */
   planReused?: boolean;
-  lifetimeStatus?: string;
+  /** LifeTime's last reported status of the plan. */
+  lifetimeStatus?: DeploymentStatus;
+  /** We deleted the plan (it no longer exists in LifeTime; `lifetimeStatus` is its last status). */
+  planDeleted?: boolean;
   info?: string;
   gate?: GateView;
   decisions: DecisionRecord[];
@@ -293,14 +288,17 @@ export interface DeployState {
   };
   /** Continue-as-new generations so far. */
   runs: number;
+  /** Set when the deployment is ending (cancelled, deadline, failure) while it cleans up in LifeTime. */
+  ending?: Outcome;
   outcome?: Outcome;
   cleanup?: string;
-  error?: string;
+  failure?: Failure;
 }
 
 export interface DeployResult {
   outcome: Outcome;
-  lifetimeStatus?: string;
+  lifetimeStatus?: DeploymentStatus;
+  planDeleted?: boolean;
   deploymentKey?: string;
   source?: EnvRef;
   target?: EnvRef;
@@ -312,7 +310,8 @@ export interface DeployResult {
   notes: string[];
   /** What was done in LifeTime on cancel / deadline / reject (deleted, aborted, …). */
   cleanup?: string;
-  error?: string;
+  /** Why the outcome is `failed`. */
+  failure?: Failure;
   durations: { totalSeconds: number; deploymentSeconds?: number };
   timings: DeployState['timings'];
 }

@@ -6,7 +6,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const searchAttributes = {
-  /** LifeTime's DeploymentStatus of the plan (saved, running, needs_user_intervention, …), or `none` before a plan exists. */
+  /**
+   * LifeTime's DeploymentStatus of the plan (saved, running, needs_user_intervention, …); `none` before a plan
+   * exists, `deleted` once we deleted it.
+   */
   status: defineSearchAttributeKey('LifeTimeStatus', SearchAttributeType.KEYWORD),
   /** Application names in the plan. */
   applications: defineSearchAttributeKey('LifeTimeApplications', SearchAttributeType.KEYWORD_LIST),

@@ -7,7 +7,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stateQuery } from '../../src/workflows/messages';
 import { startTimeSkippingServer } from '../harness';
 import type { DeployRequestInput } from '../../src/workflows/messages';
-import { commandPath, countRequests, makeRig, maybeRecordHistory, request as baseRequest, type Rig } from './helpers';
+import {
+  commandPath,
+  countRequests,
+  makeRig,
+  maybeRecordHistory,
+  request as baseRequest,
+  runLengths,
+  type Rig,
+} from './helpers';
 
 /** The time-skipping server cannot register custom search attributes. */
 const request = (o: Partial<DeployRequestInput> = {}): DeployRequestInput => ({
@@ -60,7 +68,7 @@ describe('busy target', () => {
     const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, busyTarget: { action: 'fail' } } }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('failed');
-    expect(result.error).toMatch(/busy/);
+    expect(result.failure).toMatchObject({ type: 'TargetBusy', message: expect.stringMatching(/busy/) });
     expect(result.cleanup).toMatch(/deleted/);
     expect(r.sim.plans().map((p) => p.key)).toEqual([foreign.key]);
   });
@@ -79,7 +87,10 @@ describe('busy target', () => {
     );
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('failed');
-    expect(result.error).toMatch(/stayed busy for 20 min/);
+    expect(result.failure).toMatchObject({
+      type: 'TargetBusy',
+      message: expect.stringMatching(/stayed busy for 20 min/),
+    });
     expect(countRequests(r.sim, 'POST', commandPath('start'))).toBeGreaterThanOrEqual(19);
     expect(r.sim.plans()).toHaveLength(1); // only the foreign one
   });
@@ -146,6 +157,39 @@ describe('deployment deadline', () => {
 });
 
 describe('long runs', () => {
+  test('deadline while running, the abort takes hours → the cleanup follows it across continue-as-new, ends timed_out', async () => {
+    // LifeTime's clock nearly stands still: the plan stays where it is (and, once aborted, stays `aborting`).
+    rig = await makeRig(env, { progression: 'wall', speed: 0.000001 });
+    const r = rig;
+    const threshold = 400;
+    const handle = await r.start(
+      request({
+        policies: {
+          polling: { firstPollSeconds: 2, minIntervalSeconds: 30, maxIntervalSeconds: 60, backoff: 1.6 },
+          deadlineMinutes: 0.5,
+          continueAsNewAfterEvents: threshold,
+        },
+      }),
+    );
+    const result = await r.run(async () => {
+      await env.sleep('3h');
+      const mid = await handle.query(stateQuery);
+      expect(mid).toMatchObject({ step: 'aborting', ending: 'timed_out', lifetimeStatus: 'aborting' });
+      expect(mid.runs).toBeGreaterThanOrEqual(2);
+      r.sim.setConfig({ progression: 'per-poll' }); // LifeTime moves again: the abort completes
+      return handle.result();
+    });
+    expect(result.outcome).toBe('timed_out');
+    expect(result.lifetimeStatus).toBe('aborted');
+    expect(result.cleanup).toMatch(/abort sent to plan .*; plan ended aborted/);
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(r.sim.plans().map((p) => p.status)).toEqual(['aborted']);
+    // Every run continued-as-new at the threshold (plus the few events that end a run), far below Temporal's limits.
+    const lengths = await runLengths(env, handle.workflowId, handle.firstExecutionRunId);
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...lengths)).toBeLessThan(threshold + 10);
+  });
+
   test('a 6-hour deployment continues-as-new, keeps its state, and completes', async () => {
     rig = await makeRig(env, { progression: 'per-poll' });
     const r = rig;

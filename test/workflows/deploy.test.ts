@@ -3,10 +3,15 @@
  * high speed). Every test asserts what can be observed: the workflow result, the `state` query, the
  * simulator's plans and request log, the fetched history.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEED_KEYS } from '../../src/simulator';
-import { approveSignal, rejectSignal, stateQuery, type DeployResult } from '../../src/workflows/messages';
+import {
+  approveSignal,
+  rejectSignal,
+  stateQuery,
+  WORKFLOW_TYPE,
+  type DeployResult,
+} from '../../src/workflows/messages';
 import { historyEventTypes, startDevServer } from '../harness';
 import {
   commandPath,
@@ -279,11 +284,12 @@ describe('robustness', () => {
     await maybeRecordHistory(env, handle.workflowId, 'lost-create-response');
   });
 
-  test('the same request started twice (same workflow ID) → one workflow, one plan', async () => {
+  test('the same request started twice (same workflow ID) → attaches: one workflow, one plan', async () => {
     rig = await makeRig(env);
     const r = rig;
     const h1 = await r.start(request(), 'same-id-twice');
-    await expect(r.start(request(), 'same-id-twice')).rejects.toThrow(/already started/i);
+    const h2 = await r.start(request(), 'same-id-twice');
+    expect(h2.firstExecutionRunId).toBe(h1.firstExecutionRunId);
     const result = await r.run(() => h1.result());
     expect(result.outcome).toBe('succeeded');
     expect(countRequests(r.sim, 'POST', CREATE)).toBe(1);
@@ -309,16 +315,12 @@ describe('robustness', () => {
     rig = await makeRig(env, {}, 'not-the-token');
     const r = rig;
     const handle = await r.start(request());
-    const err = await r.run(() =>
-      handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((err as WorkflowFailedError).cause?.message).toMatch(
-      /authentication failed: check the LifeTime service account token/,
-    );
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('failed');
+    expect(result.failure).toMatchObject({
+      type: 'LifeTimeAuth',
+      message: expect.stringMatching(/authentication failed: check the LifeTime service account token/),
+    });
     expect(r.sim.plans()).toHaveLength(0);
     expect(r.sim.requests().filter((x) => x.status === 401)).toHaveLength(1); // not retried
   });
@@ -327,13 +329,10 @@ describe('robustness', () => {
     rig = await makeRig(env);
     const r = rig;
     const handle = await r.start(request({ applications: [{ app: 'EmployeeBackofice' }] }));
-    const err = (await r.run(() =>
-      handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    )) as WorkflowFailedError;
-    expect(err.cause?.message).toMatch(/application "EmployeeBackofice" not found; known: .*EmployeeBackoffice/);
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('failed');
+    expect(result.failure?.type).toBe('UnknownApplication');
+    expect(result.failure?.message).toMatch(/application "EmployeeBackofice" not found; known: .*EmployeeBackoffice/);
     expect(countRequests(r.sim, 'POST', CREATE)).toBe(0);
   });
 
@@ -341,27 +340,28 @@ describe('robustness', () => {
     rig = await makeRig(env);
     const r = rig;
     const handle = await r.start(request({ target: 'Prod' }));
-    const err = (await r.run(() =>
-      handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    )) as WorkflowFailedError;
-    expect(err.cause?.message).toMatch(/environment "Prod" not found; known: Development, Quality, Production/);
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('failed');
+    expect(result.failure?.type).toBe('UnknownEnvironment');
+    expect(result.failure?.message).toMatch(/environment "Prod" not found; known: Development, Quality, Production/);
     expect(countRequests(r.sim, 'POST', CREATE)).toBe(0);
   });
 
   test('invalid request → fails before anything happens in LifeTime, naming the field', async () => {
     rig = await makeRig(env);
     const r = rig;
-    const handle = await r.start({ ...request(), policies: { conflicts: 'maybe' as never } });
-    const err = (await r.run(() =>
-      handle.result().then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-    )) as WorkflowFailedError;
-    expect(err.cause?.message).toMatch(/policies\.conflicts: conflicts must be one of: gate, reject \(got "maybe"\)/);
+    // Started without the starter (which refuses it before starting): the workflow's own check answers.
+    const handle = await env.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: r.taskQueue,
+      workflowId: `invalid-${r.taskQueue}`,
+      args: [{ ...request(), policies: { conflicts: 'maybe' } }],
+    });
+    const result = (await r.run(() => handle.result())) as DeployResult;
+    expect(result.outcome).toBe('failed');
+    expect(result.failure?.type).toBe('InvalidRequest');
+    expect(result.failure?.message).toMatch(
+      /policies\.conflicts: conflicts must be one of: gate, reject \(got "maybe"\)/,
+    );
     expect(r.sim.requests()).toHaveLength(0);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
@@ -12,6 +13,7 @@ import { LifeTimeClient } from '../../src/lifetime';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import type { deployApplications } from '../../src/workflows';
 import { stateQuery, WORKFLOW_TYPE, type DeployRequestInput, type DeployState } from '../../src/workflows/messages';
+import { startOptions } from '../../src/starter';
 import { createTestWorker, taskQueueForTest } from '../harness';
 
 export const workflowsPath = require.resolve('../../src/workflows');
@@ -33,7 +35,10 @@ export function request(overrides: Partial<DeployRequestInput> = {}): DeployRequ
 export interface Rig {
   sim: SimulatorHandle;
   taskQueue: string;
-  start(req: DeployRequestInput, workflowId?: string): Promise<WorkflowHandle<typeof deployApplications>>;
+  start(
+    req: DeployRequestInput,
+    workflowId?: string,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof deployApplications>>;
   /** Runs `fn` while the worker is up. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -57,11 +62,10 @@ export async function makeRig(
     sim,
     taskQueue,
     start: (req, workflowId) =>
-      env.client.workflow.start<typeof deployApplications>(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: workflowId ?? `wf-${taskQueue}`,
-        args: [req],
-      }),
+      env.client.workflow.start<typeof deployApplications>(
+        WORKFLOW_TYPE,
+        startOptions(req, taskQueue, workflowId ?? `wf-${taskQueue}`),
+      ),
     run: (fn) => worker.runUntil(fn()),
     close: () => sim.close(),
   };
@@ -106,4 +110,21 @@ export async function maybeRecordHistory(
   const dir = path.resolve(__dirname, '..', 'histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${scenario}.v${HISTORY_VERSION}.json`), historyToJSON(history));
+}
+
+/** The history length of each run of a workflow, following continue-as-new from its first run. */
+export async function runLengths(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  firstRunId: string,
+): Promise<number[]> {
+  const lengths: number[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    lengths.push(events.length);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
 }

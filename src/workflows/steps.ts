@@ -1,0 +1,104 @@
+/**
+ * Steps 1–5 of a deployment, one function each: enter the step (state, log line, search attributes, details), call
+ * LifeTime through an activity named for the UI, keep what it returned. Step 6 is `followPlan` (follow.ts).
+ */
+import { sleep, workflowInfo } from '@temporalio/workflow';
+import { act, commands, create, lookups } from './activity-proxies';
+import { DeploymentFailure, type Deployment } from './deployment';
+import type { Decision } from './gates';
+import { conflictGate } from './plan-gates';
+import { summaryLine } from './presentation';
+
+/** Step 1: source and target environment names (or keys) → keys. */
+export async function resolveEnvironments(d: Deployment): Promise<void> {
+  const { req, s } = d;
+  d.step('resolve-environments');
+  const envs = await act.lookups.resolveEnvironments.executeWithOptions(
+    { ...lookups, summary: `Resolve environments ${req.source} → ${req.target}` },
+    [{ source: req.source, target: req.target }],
+  );
+  s.source = envs.source;
+  s.target = envs.target;
+}
+
+/** Step 2: each application's version key in the source. */
+export async function resolveVersions(d: Deployment): Promise<void> {
+  const { req, s } = d;
+  const source = s.source!;
+  d.step('resolve-versions');
+  const versions = await act.lookups.resolveVersions.executeWithOptions(
+    { ...lookups, summary: `Resolve versions in ${source.name}` },
+    [{ sourceKey: source.key, sourceName: source.name, apps: req.applications }],
+  );
+  s.applications = versions.apps;
+  s.notes.push(...versions.notes);
+}
+
+/** Step 3: create the plan, idempotently (its Notes carry a marker of this workflow). */
+export async function createPlan(d: Deployment): Promise<void> {
+  const { req, s } = d;
+  d.step('create-plan');
+  const info = workflowInfo();
+  const plan = await act.create.createPlan.executeWithOptions(
+    { ...create, summary: `Create plan: ${summaryLine(req, s)}` },
+    [
+      {
+        marker: `[lifetime-deploy:${info.workflowId}:${info.firstExecutionRunId}]`,
+        notes: req.notes,
+        sourceKey: s.source!.key,
+        targetKey: s.target!.key,
+        apps: s.applications.map((a) => ({ versionKey: a.versionKey, deploymentZoneKey: a.deploymentZoneKey })),
+      },
+    ],
+  );
+  s.deploymentKey = plan.key;
+  s.planReused = plan.reused;
+  s.lifetimeStatus = 'saved';
+  s.timings.planCreatedAt = new Date().toISOString();
+}
+
+/** Step 4: the plan's details; conflicts open the conflict gate. Returns the gate's decision (approve: none). */
+export async function checkConflicts(d: Deployment): Promise<Decision> {
+  const { s } = d;
+  const key = s.deploymentKey!;
+  d.step('check-conflicts');
+  const details = await act.lookups.getPlan.executeWithOptions({ ...lookups, summary: `Check conflicts of ${key}` }, [
+    key,
+  ]);
+  if (details.applicationsToRedeploy.length) {
+    s.notes.push(`LifeTime will redeploy: ${details.applicationsToRedeploy.join(', ')}`);
+  }
+  return details.conflicts.length > 0 ? conflictGate(d, details.conflicts) : 'approve';
+}
+
+/** Step 5: start, with the busy-target policy: wait on durable timers (or fail) while the target runs another plan. */
+export async function startPlan(d: Deployment): Promise<void> {
+  const { req, s } = d;
+  const key = s.deploymentKey!;
+  const { action, maxWaitMinutes, checkIntervalSeconds } = req.policies.busyTarget;
+  const waitUntil = Date.now() + maxWaitMinutes * 60_000;
+  d.step('start');
+  for (;;) {
+    const r = await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
+      { key, redeployOutdated: req.redeployOutdated },
+    ]);
+    if (r.started) {
+      s.timings.startedAt = new Date().toISOString();
+      return;
+    }
+    const why = r.busy ?? 'target busy';
+    if (action === 'fail' || Date.now() + checkIntervalSeconds * 1000 > waitUntil) {
+      throw new DeploymentFailure(
+        'TargetBusy',
+        action === 'fail'
+          ? `target ${s.target?.name} is busy (busy-target policy: fail): ${why}`
+          : `target ${s.target?.name} stayed busy for ${maxWaitMinutes} min: ${why}`,
+      );
+    }
+    if (s.step !== 'wait-for-target') {
+      s.notes.push(`target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
+      d.step('wait-for-target');
+    }
+    await sleep(checkIntervalSeconds * 1000, { summary: 'wait for the target to be free' });
+  }
+}
