@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { ensureTemporalBinaries } from '../src/dev/temporal-binaries';
 import { allSearchAttributeKeys } from '../src/workflows/search-attributes';
+import { useStarted } from './lifecycle';
 
 let runtimeInstalled = false;
 /** Keep the SDK's own logs quiet in tests (warnings and errors still show). */
@@ -51,14 +52,7 @@ export function useTestEnvironment(
   start: () => Promise<TestWorkflowEnvironment>,
   onStarted: (env: TestWorkflowEnvironment) => void,
 ): void {
-  let env: TestWorkflowEnvironment | undefined;
-  beforeAll(async () => {
-    env = await start();
-    onStarted(env);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  useStarted(start, (env) => env.teardown(), onStarted);
 }
 
 type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;

@@ -3,6 +3,7 @@
  * with, and the per-file lifecycle of a test server (see ./http-server.ts for the servers themselves).
  */
 import { isLifeTimeError, type LifeTimeError } from '../../src/lifetime';
+import { useStarted } from '../lifecycle';
 import { startServer, type TestServer } from './http-server';
 
 /** A deployment plan key. */
@@ -31,15 +32,8 @@ export async function failure(p: Promise<unknown>): Promise<LifeTimeError> {
  * its request log emptied before each test, closed after the last one.
  */
 export function useTestServer(onStarted: (server: TestServer) => void): void {
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    server = await startServer();
-    onStarted(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useStarted(startServer, (s) => s.close(), onStarted);
   beforeEach(() => {
-    server!.requests.length = 0;
+    server().requests.length = 0;
   });
 }

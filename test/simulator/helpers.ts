@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTerminalStatus, type DeploymentStatus } from '../../src/lifetime/schemas';
 import { SEED_KEYS, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
+import { useStarted } from '../lifecycle';
 
 export const K = SEED_KEYS;
 export const DEV = K.development;
@@ -131,25 +132,19 @@ export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<T
  * it), reset before each test, closed after the last one.
  */
 export function useTestSimulator(onStarted: (started: TestSimulator) => void, opts: SimulatorOptions = {}): void {
-  let started: TestSimulator | undefined;
-  beforeAll(async () => {
-    started = await startTestSimulator(opts);
-    onStarted(started);
-  });
-  afterAll(async () => {
-    await started?.sim.close();
-  });
-  beforeEach(() => started!.sim.reset());
+  const started = useStarted(
+    () => startTestSimulator(opts),
+    ({ sim }) => sim.close(),
+    onStarted,
+  );
+  beforeEach(() => started().sim.reset());
 }
 
 /** A temporary directory for the enclosing file or describe block, removed after its last test. */
 export function useTempDir(prefix: string, onCreated: (dir: string) => void): void {
-  let dir: string | undefined;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
-    onCreated(dir);
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  useStarted(
+    () => mkdtempSync(join(tmpdir(), prefix)),
+    (dir) => rmSync(dir, { recursive: true, force: true }),
+    onCreated,
+  );
 }
