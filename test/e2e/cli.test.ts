@@ -5,49 +5,31 @@
  */
 import type { Client } from '@temporalio/client';
 import type { DevServer } from '../../src/dev/dev-server';
-import { ensureTemporalBinaries } from '../../src/dev/temporal-binaries';
 import { ExitCode } from '../../src/cli/common';
 import type { DeployResult } from '../../src/workflows/messages';
 import {
   cleanEnv,
   cliResult,
+  EB,
+  eventually,
+  expectExit,
+  FAST,
   killAll,
-  removeTempDirs,
   runCli,
-  show,
-  spawnChild,
-  startDevServer,
   startStack,
   stopEverything,
   survivors,
-  temporalClient,
-  eventually,
+  temporalSignal,
+  useDevServer,
   type Child,
-  type CliResult,
   type Stack,
 } from './processes';
 
 jest.setTimeout(180_000);
 
-const EB = ['--app', 'EmployeeBackoffice', '--from', 'Development', '--to', 'Production'];
-/** Short poll intervals: the simulator runs at high speed. */
-const FAST = ['--poll-min', '0.5', '--poll-max', '1'];
-
 let server: DevServer;
 let client: Client;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  client = await temporalClient(server.address);
-}, 120_000);
-afterAll(async () => {
-  await stopEverything();
-  removeTempDirs();
-}, 60_000);
-
-function expectExit(r: CliResult, code: number): void {
-  if (r.code !== code) throw new Error(`expected exit code ${code}, got:\n${show(r)}`);
-}
+useDevServer((started) => ({ server, client } = started));
 
 const uniqueId = (what: string) => `e2e-${what}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
@@ -123,18 +105,7 @@ describe('with a simulator and a worker per test', () => {
     const progress = await gateShown(deploy, id);
     expect(progress).toMatch(/conflicts gate open/);
 
-    const { cli: temporal } = ensureTemporalBinaries();
-    const signal = await cliResult(
-      spawnChild(
-        'temporal workflow signal',
-        temporal,
-        ['workflow', 'signal', '--address', server.address, '--workflow-id', id, '--name', 'approve'].concat([
-          '--input',
-          '{"by":"bob"}',
-        ]),
-        cleanEnv(),
-      ),
-    );
+    const signal = await temporalSignal(server.address, id, 'approve', '{"by":"bob"}');
     expectExit(signal, 0);
 
     const d = await cliResult(deploy);

@@ -8,50 +8,33 @@ import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { ExitCode } from '../../src/cli/common';
 import type { DevServer } from '../../src/dev/dev-server';
-import { ensureTemporalBinaries } from '../../src/dev/temporal-binaries';
 import { stateQuery, type DeployResult } from '../../src/workflows/messages';
 import {
   cleanEnv,
   cliResult,
+  EB,
   eventually,
+  expectExit,
+  FAST,
   killAll,
-  removeTempDirs,
-  show,
-  spawnChild,
   startCli,
-  startDevServer,
   startSimulatorProcess,
   startWorkerProcess,
   stopEverything,
   survivors,
-  temporalClient,
+  temporalSignal,
   uniqueTaskQueue,
+  useDevServer,
   type Child,
-  type CliResult,
   type SimProcess,
 } from './processes';
 
 jest.setTimeout(240_000);
 
-const EB = ['--app', 'EmployeeBackoffice', '--from', 'Development', '--to', 'Production'];
-const FAST = ['--poll-min', '0.5', '--poll-max', '1'];
-
 let server: DevServer;
 let client: Client;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  client = await temporalClient(server.address);
-}, 120_000);
+useDevServer((started) => ({ server, client } = started));
 afterEach(() => killAll(), 30_000);
-afterAll(async () => {
-  await stopEverything();
-  removeTempDirs();
-}, 60_000);
-
-function expectExit(r: CliResult, code: number): void {
-  if (r.code !== code) throw new Error(`expected exit code ${code}, got:\n${show(r)}`);
-}
 
 interface Rig {
   sim: SimProcess;
@@ -151,17 +134,11 @@ test('(b) SIGKILL at an open gate, approval sent while no worker runs: kept, app
   await sigkill(w1);
 
   // No worker runs now: the signal is accepted by Temporal and kept in the workflow's history.
-  const { cli: temporal } = ensureTemporalBinaries();
-  const signal = await cliResult(
-    spawnChild(
-      'temporal workflow signal',
-      temporal,
-      ['workflow', 'signal', '--address', server.address, '--workflow-id', id, '--name', 'approve'].concat([
-        '--input',
-        '{"by":"erin","reason":"approved while the worker was down"}',
-      ]),
-      cleanEnv(),
-    ),
+  const signal = await temporalSignal(
+    server.address,
+    id,
+    'approve',
+    '{"by":"erin","reason":"approved while the worker was down"}',
   );
   expectExit(signal, 0);
   const history = await handle.fetchHistory();

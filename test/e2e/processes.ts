@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, startTemporalDevServer, type DevServer } from '../../src/dev/dev-server';
+import { ensureTemporalBinaries } from '../../src/dev/temporal-binaries';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI_ENTRY = path.join(ROOT, 'bin', 'lifetime-deploy.js');
@@ -227,6 +228,31 @@ export async function stopEverything(): Promise<void> {
   devServers.clear();
 }
 
+/** After the file's last test: ends everything started here and removes the temp dirs. */
+export function cleanUpAfterAll(): void {
+  afterAll(async () => {
+    await stopEverything();
+    removeTempDirs();
+  }, 60_000);
+}
+
+export interface DevServerWithClient {
+  server: DevServer;
+  client: Client;
+}
+
+/**
+ * One dev server and a client on it for the whole test file (`onStarted` receives them); after the file's last
+ * test, everything started here ends and the temp dirs go (`cleanUpAfterAll`).
+ */
+export function useDevServer(onStarted: (started: DevServerWithClient) => void): void {
+  beforeAll(async () => {
+    const server = await startDevServer();
+    onStarted({ server, client: await temporalClient(server.address) });
+  }, 120_000);
+  cleanUpAfterAll();
+}
+
 /**
  * What still runs of anything these helpers started: process IDs, and process groups of the children
  * (anything a child started in turn); [] when all is clean. Zombies count as gone.
@@ -401,6 +427,29 @@ export async function cliResult(child: Child, timeoutMs = 90_000): Promise<CliRe
 
 /** Pretty text for assertion messages. */
 export const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** Fails with the whole output unless the process exited with `code`. */
+export function expectExit(r: CliResult, code: number): void {
+  if (r.code !== code) throw new Error(`expected exit code ${code}, got:\n${show(r)}`);
+}
+
+/** `lifetime-deploy deploy` arguments of the seed path: EmployeeBackoffice from Development to Production. */
+export const EB = ['--app', 'EmployeeBackoffice', '--from', 'Development', '--to', 'Production'];
+/** Short poll intervals: the simulator runs at high speed. */
+export const FAST = ['--poll-min', '0.5', '--poll-max', '1'];
+
+/** Sends a signal the way an operator does without our CLI: `temporal workflow signal … --input <json>`. */
+export function temporalSignal(address: string, workflowId: string, name: string, input: string): Promise<CliResult> {
+  const { cli: temporal } = ensureTemporalBinaries();
+  return cliResult(
+    spawnChild(
+      'temporal workflow signal',
+      temporal,
+      ['workflow', 'signal', '--address', address, '--workflow-id', workflowId, '--name', name, '--input', input],
+      cleanEnv(),
+    ),
+  );
+}
 
 // ------------------------------------------------------------------------------------------------------------
 // A whole stack per test: simulator + worker on a task queue of its own

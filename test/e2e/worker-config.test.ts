@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   cleanEnv,
+  cleanUpAfterAll,
   killAll,
-  removeTempDirs,
   spawnWorker,
   stopEverything,
   survivors,
@@ -25,10 +25,7 @@ const NO_TEMPORAL = '127.0.0.1:1';
 const SECRET = `e2e-secret-${Math.random().toString(36).slice(2)}`;
 
 afterEach(() => killAll(), 30_000);
-afterAll(async () => {
-  await stopEverything();
-  removeTempDirs();
-}, 30_000);
+cleanUpAfterAll();
 
 /** A configuration that passes every check (Temporal is unreachable, so such a worker exits 3). */
 const validEnv = (): NodeJS.ProcessEnv =>
