@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isTerminalStatus, type DeploymentStatus } from '../../src/lifetime/schemas';
+import { isTerminalStatus } from '../../src/lifetime/schemas';
 import { SEED_KEYS, startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import { useStarted } from '../lifecycle';
 
@@ -113,8 +113,7 @@ export const planBody = (
 });
 
 /** True when a status response shows a terminal status (LifeTime's own list, from the schemas). */
-export const isTerminal = (s: { DeploymentStatus: string }): boolean =>
-  isTerminalStatus(s.DeploymentStatus as DeploymentStatus);
+export const isTerminal = (s: { DeploymentStatus: string }): boolean => isTerminalStatus(s.DeploymentStatus);
 
 export interface TestSimulator {
   sim: SimulatorHandle;
