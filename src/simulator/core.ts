@@ -18,8 +18,11 @@ export interface RequestRecord {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** HTTP status answered; 0 when no response was sent (hang, reset connection, dropped create). */
+  /** HTTP status answered; 0 when the request was not handled and nothing sent (hang, reset connection). */
   status: number;
+  /** True when the request was carried out (`status` is what it would have answered) and the reply dropped
+   * by the `dropReply` / `dropNextCreateResponse` fault: the socket was destroyed without a response. */
+  dropped?: boolean;
   /** ISO time the request arrived. */
   at: string;
   /** The matched route pattern, e.g. `/deployments/{DeploymentKey}/status/` (absent when none matched). */

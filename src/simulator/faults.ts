@@ -1,9 +1,10 @@
 /**
  * Fault injection for LifeTime API requests (never for `/_sim/`): 5xx answers, throttling, latency, hung
- * requests, reset connections, broken JSON, and a create whose response is lost. Everything is
- * deterministic: counted faults hit the next N matching requests; `errorRate` draws from a seeded PRNG
- * (same seed and request order → same requests fail); `errorEvery: n` fails every n-th matching request.
- * When several apply to one request, the first of hang, resetConnection, throttle, error, malformedJson wins.
+ * requests, reset connections, broken JSON, and lost replies (the request is carried out, the reply never
+ * sent). Everything is deterministic: counted faults hit the next N matching requests; `errorRate` draws from a
+ * seeded PRNG (same seed and request order → same requests fail); `errorEvery: n` fails every n-th matching
+ * request. When several apply to one request, the first of hang, resetConnection, throttle, error, malformedJson
+ * wins; `dropReply` and `dropNextCreateResponse` only apply to a request none of those took.
  */
 import { z } from 'zod';
 import { seededRandom } from './util';
@@ -27,7 +28,11 @@ export const FaultsRequest = z.strictObject({
   resetConnection: count.optional(),
   /** Answer the next `count` matching requests with 200 and a truncated JSON body (the request is not handled). */
   malformedJson: count.optional(),
-  /** The next `POST /deployments/` creates the plan, then the socket is destroyed without a response. */
+  /** The next `count` matching requests that reach the API (token accepted) are carried out as usual, whatever
+   * their status, and logged with that status and `dropped: true`; then the socket is destroyed unanswered. */
+  dropReply: count.optional(),
+  /** The next successful `POST /deployments/` (201) creates the plan, then the socket is destroyed without a
+   * response (logged with `dropped: true`). Independent of `match`. */
   dropNextCreateResponse: z.boolean().optional(),
   /** Which requests the faults apply to (default all): method, and a regex tested on the path below the base
    * path (e.g. `^/deployments/[^/]+/status/?$`) and on the full path. */
@@ -113,10 +118,19 @@ export class Faults {
     return { kind: 'none' };
   }
 
-  /** True once for the next `POST /deployments/` after `dropNextCreateResponse` was set. */
-  takeDropCreate(): boolean {
-    if (!this.state?.dropNextCreateResponse) return false;
-    this.state.dropNextCreateResponse = false;
+  /**
+   * Whether the reply to this request, already carried out (`route` matched, answered `status`), is to be
+   * dropped; consumes `dropNextCreateResponse` (a 201 `POST /deployments/`) or else one of `dropReply`.
+   */
+  takeDropReply(method: string, relPath: string, fullPath: string, route: string | undefined, status: number): boolean {
+    const s = this.state;
+    if (!s) return false;
+    if (s.dropNextCreateResponse && method === 'POST' && route === '/deployments/' && status === 201) {
+      s.dropNextCreateResponse = false;
+      return true;
+    }
+    if (!s.dropReply || s.dropReply.count <= 0 || !this.matches(method, relPath, fullPath)) return false;
+    s.dropReply.count -= 1;
     return true;
   }
 }

@@ -84,10 +84,12 @@ export function createSimServer(sim: SimCore, token: string, log: (line: string)
     r.body = await readBody(req);
     const { reply, route } = dispatch(sim, lifetimeRoutes, r, log);
     if (route) record.route = route;
-    if (route === '/deployments/' && r.method === 'POST' && reply.status === 201 && sim.faults.takeDropCreate()) {
+    if (sim.faults.takeDropReply(r.method, r.rel, r.path, route, reply.status)) {
+      record.status = reply.status;
+      record.dropped = true;
       sim.persist();
       req.socket.destroy();
-      return log(`${r.method} ${r.path} → (plan ${String(reply.body)} created, response dropped by fault)`);
+      return log(`${r.method} ${r.path} → ${reply.status} (reply dropped by fault)`);
     }
     done(reply);
   }

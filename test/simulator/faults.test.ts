@@ -3,7 +3,7 @@
  * and the request log.
  */
 import type { SimulatorHandle } from '../../src/simulator';
-import { Api, K, planBody, startTestSimulator, useTestSimulator } from './helpers';
+import { Api, isTerminal, K, planBody, startTestSimulator, useTestSimulator } from './helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
@@ -109,10 +109,10 @@ describe('faults', () => {
     await expect(api.post('/deployments/', planBody([K.employeeBackoffice10]))).rejects.toThrow(/fetch failed/);
     expect(sim.plans().map((p) => [p.key, p.status])).toEqual([[K.firstDeployment, 'saved']]);
     expect((await api.post('/deployments/', planBody([K.hrCore12]))).status).toBe(201);
-    expect(sim.requests().map((r) => `${r.method} ${r.route} ${r.status}`)).toEqual([
-      'GET /environments/ 200',
-      'POST /deployments/ 0',
-      'POST /deployments/ 201',
+    expect(sim.requests().map((r) => `${r.method} ${r.route} ${r.status} ${r.dropped ?? false}`)).toEqual([
+      'GET /environments/ 200 false',
+      'POST /deployments/ 201 true',
+      'POST /deployments/ 201 false',
     ]);
   });
 
@@ -121,6 +121,13 @@ describe('faults', () => {
     expect((await api.post('/deployments/', { Notes: 'x' })).status).toBe(400);
     await expect(api.post('/deployments/', planBody([K.employeeBackoffice10]))).rejects.toThrow();
     expect(sim.plans()).toHaveLength(1);
+  });
+
+  test('dropNextCreateResponse ignores match (it only ever hits a create)', async () => {
+    sim.setFaults({ dropNextCreateResponse: true, match: { method: 'GET' } });
+    await expect(api.post('/deployments/', planBody([K.employeeBackoffice10]))).rejects.toThrow(/fetch failed/);
+    expect(sim.plans()).toHaveLength(1);
+    expect(sim.faults()!.dropNextCreateResponse).toBe(false);
   });
 
   test('match: method and path regex select the requests; the admin API is never faulted', async () => {
@@ -155,5 +162,136 @@ describe('faults', () => {
     expect(text).toContain('match.path');
     expect(text).toContain('bogus');
     expect(() => sim.setFaults({ throttle: { count: 0, retryAfterSeconds: 1 } })).toThrow(/throttle\.count/);
+  });
+});
+
+describe('dropReply: the request is carried out, the reply never arrives', () => {
+  const START = (key: string) => `/deployments/${key}/start/`;
+  /** The request log as `METHOD path status` lines, ` dropped` appended to dropped replies. */
+  const log = (): string[] =>
+    sim
+      .requests()
+      .map((r) => `${r.method} ${r.path.replace(/^.*\/rest\/v2/, '')} ${r.status}${r.dropped ? ' dropped' : ''}`);
+  /** A plan stopped at needs_user_intervention (deployment_prepared), with the request log cleared. */
+  const waitingPlan = async (): Promise<string> => {
+    sim.setScenario({ interventions: [{ info: 'deployment_prepared' }] });
+    const key = await api.create([K.employeeBackoffice10]);
+    await api.post(START(key));
+    await api.pollUntil(key, (s) => s.DeploymentStatus === 'needs_user_intervention');
+    sim.clearRequests();
+    return key;
+  };
+
+  test('create: the plan exists, the client sees a socket error, the log shows 201 dropped; the next create is answered', async () => {
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.post('/deployments/', planBody([K.employeeBackoffice10]))).rejects.toThrow(/fetch failed/);
+    expect(sim.plans().map((p) => [p.key, p.status])).toEqual([[K.firstDeployment, 'saved']]);
+    expect((await api.post('/deployments/', planBody([K.hrCore12]))).status).toBe(201);
+    expect(sim.plans()).toHaveLength(2);
+    expect(log()).toEqual(['POST /deployments/ 201 dropped', 'POST /deployments/ 201']);
+    expect(sim.faults()!.dropReply!.count).toBe(0);
+  });
+
+  test('start: the plan runs, the reply is lost; the next request is answered', async () => {
+    const key = await api.create([K.employeeBackoffice10]);
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.post(START(key))).rejects.toThrow(/fetch failed/);
+    expect(sim.plan(key)).toMatchObject({ started: true, step: { index: 0 } });
+    expect((await api.status(key)).DeploymentStatus).toBe('saved'); // a started plan's first step
+    expect((await api.post(START(key))).status).toBe(400); // already started
+    expect(log()).toEqual([
+      'POST /deployments/ 201',
+      `POST /deployments/${key}/start/ 202 dropped`,
+      `GET /deployments/${key}/status/ 200`,
+      `POST /deployments/${key}/start/ 400`,
+    ]);
+  });
+
+  test('abort: the plan is aborting, the reply is lost; the next request is answered', async () => {
+    const key = await api.create([K.employeeBackoffice10]);
+    await api.post(START(key));
+    sim.clearRequests();
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.post(`/deployments/${key}/abort/`)).rejects.toThrow(/fetch failed/);
+    expect(sim.plan(key).status).toBe('aborting');
+    expect((await api.pollUntil(key, isTerminal)).DeploymentStatus).toBe('aborted');
+    expect(log()[0]).toBe(`POST /deployments/${key}/abort/ 202 dropped`);
+    expect(
+      log()
+        .slice(1)
+        .every((l) => l.endsWith(' 200')),
+    ).toBe(true);
+  });
+
+  test('continue: a plan at needs_user_intervention continues, the reply is lost; the next request is answered', async () => {
+    const key = await waitingPlan();
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.post(`/deployments/${key}/continue/`)).rejects.toThrow(/fetch failed/);
+    expect(sim.plan(key).status).toBe('running');
+    expect((await api.pollUntil(key, isTerminal)).DeploymentStatus).toBe('finished_successful');
+    expect(log()[0]).toBe(`POST /deployments/${key}/continue/ 202 dropped`);
+    expect(log().filter((l) => l.endsWith('dropped'))).toHaveLength(1);
+  });
+
+  test('delete: the plan is gone, the reply is lost; the next request is answered (404 for the gone plan)', async () => {
+    const key = await api.create([K.employeeBackoffice10]);
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.del(`/deployments/${key}/`)).rejects.toThrow(/fetch failed/);
+    expect(sim.plans()).toEqual([]);
+    expect((await api.get(`/deployments/${key}/`)).status).toBe(404);
+    expect(log()).toEqual([
+      'POST /deployments/ 201',
+      `DELETE /deployments/${key}/ 204 dropped`,
+      `GET /deployments/${key}/ 404`,
+    ]);
+  });
+
+  test('GETs too, with the real status (a refused request is a request carried out); count N drops N replies', async () => {
+    sim.setFaults({ dropReply: { count: 2 } });
+    await expect(api.get('/environments/')).rejects.toThrow(/fetch failed/);
+    await expect(api.get('/deployments/no-such-plan/')).rejects.toThrow(/fetch failed/);
+    expect((await api.get('/environments/')).status).toBe(200);
+    expect(log()).toEqual([
+      'GET /environments/ 200 dropped',
+      'GET /deployments/no-such-plan/ 404 dropped',
+      'GET /environments/ 200',
+    ]);
+  });
+
+  test('match restricts it to start: the status GET in between and the create are answered', async () => {
+    sim.setFaults({ dropReply: { count: 1 }, match: { method: 'POST', path: '^/deployments/[^/]+/start/?$' } });
+    const key = await api.create([K.employeeBackoffice10]);
+    expect((await api.status(key)).DeploymentStatus).toBe('saved');
+    await expect(api.post(START(key))).rejects.toThrow(/fetch failed/);
+    expect(sim.plan(key).started).toBe(true);
+    expect((await api.status(key)).DeploymentStatus).toBe('saved');
+    expect((await api.post(START(key))).status).toBe(400);
+    expect(log()).toEqual([
+      'POST /deployments/ 201',
+      `GET /deployments/${key}/status/ 200`,
+      `POST /deployments/${key}/start/ 202 dropped`,
+      `GET /deployments/${key}/status/ 200`,
+      `POST /deployments/${key}/start/ 400`,
+    ]);
+  });
+
+  test('other faults win: a reset or 503 request is not carried out and does not use up dropReply', async () => {
+    sim.setFaults({ dropReply: { count: 1 }, resetConnection: { count: 1 }, errorEvery: 2 });
+    await expect(api.get('/environments/')).rejects.toThrow(/fetch failed/);
+    expect((await api.get('/environments/')).status).toBe(503);
+    await expect(api.get('/environments/')).rejects.toThrow(/fetch failed/);
+    expect(log()).toEqual(['GET /environments/ 0', 'GET /environments/ 503', 'GET /environments/ 200 dropped']);
+  });
+
+  test('the admin API accepts it, shows the remaining count, and refuses a bad count', async () => {
+    const set = await api.admin('POST', '/faults', { dropReply: { count: 2 }, match: { method: 'DELETE' } });
+    expect(set.status).toBe(200);
+    expect(set.json()).toMatchObject({ dropReply: { count: 2 }, matched: 0 });
+    const key = await api.create([K.employeeBackoffice10]);
+    await expect(api.del(`/deployments/${key}/`)).rejects.toThrow(/fetch failed/);
+    expect((await api.admin('GET', '/faults')).json()).toMatchObject({ dropReply: { count: 1 }, matched: 1 });
+    const bad = await api.admin('POST', '/faults', { dropReply: { count: 0 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json<{ Errors: string[] }>().Errors.join('\n')).toContain('dropReply.count');
   });
 });
