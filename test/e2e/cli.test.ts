@@ -279,7 +279,7 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
     {
       what: '--from Development --to Development',
       args: ['--app', 'EmployeeBackoffice', '--from', 'Development', '--to', 'Development'],
-      message: /--to: target: target must differ from source \("Development"\) \(got "Development"\)/,
+      message: /--to: target must differ from source \("Development"\) \(got "Development"\)/,
     },
     {
       what: '--deadline-minutes abc',
@@ -309,7 +309,9 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
       ...['--requested-by', 'ci', '--id', id, '--wait'],
     ]);
     expectExit(r, ExitCode.Failed);
-    expect(r.stderr).toContain('environment "Prod" not found; known: Development, Quality, Production');
+    expect(r.stdout).toContain(
+      'failure (UnknownEnvironment): environment "Prod" not found; known: Development, Quality, Production',
+    );
     expect(await s.sim.creates()).toBe(0);
     expect(await s.sim.plans()).toEqual([]);
     const requests = await s.sim.requests();
