@@ -17,7 +17,7 @@ import {
   type DeployRequestInput,
   type DeployResult,
 } from './workflows/messages';
-import { describeIssues } from './workflows/describe-issues';
+import { describeIssues, quoteValue } from './workflows/describe-issues';
 import { summaryLine } from './workflows/presentation';
 import { CliError, ExitCode, exitCodeForResult, workflowUrl, type CliContext, type Io } from './cli/common';
 import { follow } from './cli/follow';
@@ -68,12 +68,15 @@ const FLAG_FOR: Record<string, string> = {
   'policies.intervention': '--on-intervention',
 };
 
+/** A decimal number flag (`12`, `0.5`); empty, hex, exponent and other forms are refused, naming the flag. */
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n))
-    throw new CliError(`${flag}: expected a number, got ${JSON.stringify(v)}`, ExitCode.InvalidInput);
-  return n;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v.trim()))
+    throw new CliError(
+      `${flag}: expected a decimal number such as 30 or 0.5, got ${quoteValue(v)}`,
+      ExitCode.InvalidInput,
+    );
+  return Number(v.trim());
 }
 
 /** Flags → the workflow input, validated by the workflow's own schema. Throws CliError(InvalidInput). */
@@ -112,24 +115,28 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
     requestedBy: f.requestedBy ?? env.LIFETIME_DEPLOY_USER ?? env.USER ?? '',
     policies: {
       ...(f.onConflict ? { conflicts: f.onConflict } : {}),
-      ...(f.onBusy || f.busyWaitMinutes
+      ...(f.onBusy || f.busyWaitMinutes !== undefined
         ? {
             busyTarget: {
               ...(f.onBusy ? { action: f.onBusy } : {}),
-              ...(f.busyWaitMinutes ? { maxWaitMinutes: num('--busy-wait-minutes', f.busyWaitMinutes) } : {}),
+              ...(f.busyWaitMinutes !== undefined
+                ? { maxWaitMinutes: num('--busy-wait-minutes', f.busyWaitMinutes) }
+                : {}),
             },
           }
         : {}),
       ...(Object.keys(intervention).length ? { intervention } : {}),
-      ...(f.gateTimeoutMinutes || f.onGateTimeout
+      ...(f.gateTimeoutMinutes !== undefined || f.onGateTimeout
         ? {
             gate: {
-              ...(f.gateTimeoutMinutes ? { timeoutMinutes: num('--gate-timeout-minutes', f.gateTimeoutMinutes) } : {}),
+              ...(f.gateTimeoutMinutes !== undefined
+                ? { timeoutMinutes: num('--gate-timeout-minutes', f.gateTimeoutMinutes) }
+                : {}),
               ...(f.onGateTimeout ? { onTimeout: f.onGateTimeout } : {}),
             },
           }
         : {}),
-      ...(f.deadlineMinutes ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
+      ...(f.deadlineMinutes !== undefined ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
       ...(f.approver?.length ? { approvers: f.approver } : {}),
       ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
       ...(polling ? { polling } : {}),

@@ -6,6 +6,7 @@
 import { activityInfo, ApplicationFailure, cancellationSignal, log } from '@temporalio/activity';
 import {
   isLifeTimeError,
+  isTerminalStatus,
   LifeTimeClient,
   UnknownApplicationError,
   UnknownEnvironmentError,
@@ -45,9 +46,6 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Text LifeTime gives when a plan cannot start because the target is busy with another plan. */
-const BUSY_TEXT = /running|in progress|another deployment|busy|parallel|being deployed|already/i;
-
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
@@ -64,6 +62,48 @@ function findEnv(envs: Environment[], wanted: string): EnvRef {
 
 export const createActivities = (lt: LifeTimeClient) => {
   const opts = () => ({ signal: cancellationSignal() });
+
+  /** LifeTime's "never" date (`1900-01-01`): a plan with a later StartedOn has been started. */
+  const startedOn = (d: Date | undefined): boolean => !!d && d.getUTCFullYear() > 1900;
+
+  /** Our plan has been started: its status has moved past `saved`, or it shows a start date. */
+  const isStarted = async (key: string): Promise<boolean> => {
+    const st = await lt.deployments.status(key, opts());
+    if (st.DeploymentStatus !== 'saved') return true;
+    return startedOn((await lt.deployments.get(key, opts())).Deployment.StartedOn);
+  };
+
+  /** Whether `command` has taken effect on the plan, from its status (a text for the note), or undefined. */
+  const tookEffect = async (key: string, command: 'continue' | 'abort'): Promise<string | undefined> => {
+    const status = (await lt.deployments.status(key, opts())).DeploymentStatus;
+    const done =
+      command === 'abort'
+        ? status === 'aborting' || status === 'aborted'
+        : status !== 'needs_user_intervention' && status !== 'saved';
+    return done ? `the plan is ${status}` : undefined;
+  };
+
+  /** Another plan that runs on the target (started, not ended), from the target's recent plans; at most 20 read. */
+  const activePlanOn = async (
+    targetKey: string,
+    ours: string,
+  ): Promise<{ key: string; status: DeploymentStatus } | undefined> => {
+    const now = Date.now();
+    const recent = await lt.deployments.list(
+      {
+        targetEnvironmentKey: targetKey,
+        minDate: isoDate(new Date(now - 8 * 86_400_000)),
+        maxDate: isoDate(new Date(now + 86_400_000)),
+      },
+      opts(),
+    );
+    const candidates = recent.filter((p) => p.Key !== ours && startedOn(p.StartedOn)).slice(0, 20);
+    for (const p of candidates) {
+      const status = (await lt.deployments.status(p.Key, opts())).DeploymentStatus;
+      if (!isTerminalStatus(status) && status !== 'saved') return { key: p.Key, status };
+    }
+    return undefined;
+  };
 
   return {
     /** Step 1: environment names (or keys) → keys, matched exactly. */
@@ -188,20 +228,36 @@ export const createActivities = (lt: LifeTimeClient) => {
     },
 
     /**
-     * Step 5: start. A refusal because the target runs another plan is a policy matter for the workflow
-     * (wait or fail), so it is returned, not thrown.
+     * Step 5: start. After a failed or lost reply (a retry) our plan is read first: a started plan is not started
+     * again. A refusal (400) is explained from what LifeTime shows: our plan already started → started; another
+     * active plan on the target → busy (a policy matter for the workflow: wait or fail); otherwise → StartRefused.
      */
-    async startPlan(input: { key: string; redeployOutdated: boolean }): Promise<{ started: boolean; busy?: string }> {
-      try {
-        await lt.deployments.start(input.key, { redeployOutdated: input.redeployOutdated }, opts());
-        return { started: true };
-      } catch (err) {
-        if (isLifeTimeError(err) && err.status === 400) {
-          const text = (err.lifetimeErrors ?? []).join(' ');
-          if (BUSY_TEXT.test(text)) return { started: false, busy: text };
+    async startPlan(input: {
+      key: string;
+      targetKey: string;
+      redeployOutdated: boolean;
+    }): Promise<{ started: boolean; busy?: string; reconciled?: string }> {
+      return guard(async () => {
+        if (activityInfo().attempt > 1 && (await isStarted(input.key))) {
+          return { started: true, reconciled: 'the plan was already started (the reply to an earlier start was lost)' };
         }
-        throw toFailure(err);
-      }
+        // A refusal with no other plan running may be a race with a plan that just ended: one more try.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await lt.deployments.start(input.key, { redeployOutdated: input.redeployOutdated }, opts());
+            return { started: true };
+          } catch (err) {
+            if (!(isLifeTimeError(err) && err.status === 400)) throw err;
+            const text = (err.lifetimeErrors ?? []).join(' ') || err.message;
+            if (await isStarted(input.key)) {
+              return { started: true, reconciled: `the plan was already started (LifeTime answered: ${text})` };
+            }
+            const other = await activePlanOn(input.targetKey, input.key);
+            if (other) return { started: false, busy: `plan ${other.key} is ${other.status} on the target (${text})` };
+            if (attempt >= 2) throw failure('StartRefused', `LifeTime refused to start the plan: ${text}`, true);
+          }
+        }
+      });
     },
 
     /** Step 6: one status poll; returns only the log lines after `logFrom`. */
@@ -220,20 +276,32 @@ export const createActivities = (lt: LifeTimeClient) => {
       });
     },
 
-    /** `continue` or `abort`. A 400 refusal is returned (not thrown): the workflow decides what it means. */
+    /**
+     * `continue` or `abort`. After a failed or lost reply (a retry), or on a refusal (400), the plan is read: a
+     * command that took effect (continued: no longer waiting; aborted: aborting or aborted) is reported as accepted
+     * and not sent again. Any other refusal is returned (not thrown): the workflow decides what it means.
+     */
     async sendCommand(input: {
       key: string;
       command: Exclude<DeploymentCommand, 'start'>;
-    }): Promise<{ accepted: boolean; refusal?: string }> {
-      try {
-        await lt.deployments.command(input.key, input.command, {}, opts());
-        return { accepted: true };
-      } catch (err) {
-        if (isLifeTimeError(err) && err.status === 400) {
-          return { accepted: false, refusal: (err.lifetimeErrors ?? []).join(' ') || err.message };
+    }): Promise<{ accepted: boolean; refusal?: string; reconciled?: string }> {
+      return guard(async () => {
+        if (activityInfo().attempt > 1) {
+          const done = await tookEffect(input.key, input.command);
+          if (done)
+            return { accepted: true, reconciled: `${input.command} had taken effect (${done}; a reply was lost)` };
         }
-        throw toFailure(err);
-      }
+        try {
+          await lt.deployments.command(input.key, input.command, {}, opts());
+          return { accepted: true };
+        } catch (err) {
+          if (!(isLifeTimeError(err) && err.status === 400)) throw err;
+          const refusal = (err.lifetimeErrors ?? []).join(' ') || err.message;
+          const done = await tookEffect(input.key, input.command);
+          if (done) return { accepted: true, reconciled: `${input.command} had taken effect (${done})` };
+          return { accepted: false, refusal };
+        }
+      });
     },
 
     /** Deletes a saved plan. Already gone counts as deleted; a plan that is no longer saved is reported. */

@@ -52,6 +52,7 @@ export async function follow(
   let seenLog = 0;
   let lastGate = 0;
   let lastDecisions = 0;
+  let lastUnreadable = '';
   const interval = opts.intervalMs ?? 1000;
   while (!done) {
     let s: DeployState | undefined;
@@ -74,6 +75,15 @@ export async function follow(
         const fresh = s.log.slice(Math.max(0, s.log.length - (s.logCount - seenLog)));
         for (const l of fresh) io.err(`  │ ${l.type && l.type !== 'Info' ? `[${l.type}] ` : ''}${l.message}`);
         seenLog = s.logCount;
+      }
+      const unreadable = s.unreadable ? `${s.unreadable.attempts}` : '';
+      if (unreadable !== lastUnreadable) {
+        if (s.unreadable)
+          io.err(
+            `  ⚠ LifeTime unreadable (try ${s.unreadable.attempts}, since ${s.unreadable.since}): ${s.unreadable.error}; retrying, the plan is not touched`,
+          );
+        else if (lastUnreadable) io.err('  LifeTime readable again');
+        lastUnreadable = unreadable;
       }
       for (const d of s.decisions.slice(lastDecisions)) {
         io.err(

@@ -21,7 +21,10 @@ type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 function parseDecision(opts: unknown): DecisionPayload {
   const r = DecisionPayload.safeParse(opts);
   if (!r.success)
-    throw new CliError(`invalid decision: ${describeIssues(r.error.issues, opts)}`, ExitCode.InvalidInput);
+    throw new CliError(
+      `invalid decision: ${describeIssues(r.error.issues, opts, (path) => `--${String(path[0] ?? 'by')}`)}`,
+      ExitCode.InvalidInput,
+    );
   return r.data;
 }
 
@@ -57,6 +60,12 @@ export async function decide(
       else if (mine.applied) io.out(`${kind} by ${mine.by} applied to the ${mine.gate} gate of ${workflowId}`);
       else io.out(`${kind} by ${mine.by} recorded but ignored: ${mine.ignored}`);
       return mine.applied ? ExitCode.Success : ExitCode.Ignored;
+    }
+    if ((s?.ignoredNotKept ?? 0) > (before.ignoredNotKept ?? 0) && !s?.decisions.slice(count).some((d) => d.applied)) {
+      // Past the number of ignored decisions a deployment keeps, they are only counted (a flood of signals).
+      if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, applied: false, kept: false }));
+      else io.out(`${kind} by ${payload.by} recorded but ignored (too many ignored decisions to keep each one)`);
+      return ExitCode.Ignored;
     }
     await new Promise((r) => setTimeout(r, 200));
   }

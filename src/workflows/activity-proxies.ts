@@ -21,9 +21,13 @@ export const commands: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
 };
+/**
+ * Status reads retry briefly; past that the follow loop waits LifeTime out on durable timers and shows it in the
+ * state (an unreadable status never ends the deployment: see Deployment.unreadable).
+ */
 export const polls: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
 };
 
 /**

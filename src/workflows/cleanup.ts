@@ -6,6 +6,7 @@ import { isTerminalStatus } from '../lifetime/schemas';
 import { act, commands } from './activity-proxies';
 import { CONTINUE_AS_NEW, failureOf, type Deployment, type Ended } from './deployment';
 import { followPlan, readStatus } from './follow';
+import { addNote } from './state';
 
 export async function deletePlan(d: Deployment): Promise<void> {
   const { s } = d;
@@ -37,10 +38,17 @@ export async function cleanUp(d: Deployment, resumed = false): Promise<Ended> {
     return ending;
   }
   if (s.lifetimeStatus && isTerminalStatus(s.lifetimeStatus)) return ending; // the plan has ended: nothing to undo
+  if (ending === 'failed' && s.timings.startedAt) {
+    // A failure is not a decision: a started plan is aborted only on reject, cancel, the deadline or a policy.
+    s.cleanup = `plan ${key} left to LifeTime as it was (last known status ${s.lifetimeStatus}); it was not aborted`;
+    return ending;
+  }
   try {
     if (!resumed) {
       d.step('cleanup');
-      const st = await readStatus(d, { local: false, summary: `Status of ${key} before cleanup`, poll: false });
+      const st = await d.patiently('status before cleanup', () =>
+        readStatus(d, { local: false, summary: `Status of ${key} before cleanup`, poll: false }),
+      );
       if (st.status === 'saved' && !s.timings.startedAt) {
         await deletePlan(d);
         return ending;
@@ -51,7 +59,8 @@ export async function cleanUp(d: Deployment, resumed = false): Promise<Ended> {
       }
       if (st.status !== 'aborting') {
         const r = await sendCommand(d, 'abort');
-        if (!r.accepted) s.notes.push(`LifeTime refused abort (past the point of no return?): ${r.refusal}`);
+        if (r.reconciled) addNote(s, r.reconciled);
+        if (!r.accepted) addNote(s, `LifeTime refused abort (past the point of no return?): ${r.refusal}`);
         s.cleanup = r.accepted
           ? `abort sent to plan ${key}`
           : `abort refused by LifeTime: ${r.refusal}; followed the plan to its end`;
@@ -71,6 +80,7 @@ async function followAborted(d: Deployment): Promise<Ended> {
     kind: 'abort',
     atIntervention: async () => {
       const again = await sendCommand(d, 'abort');
+      if (again.reconciled) addNote(s, again.reconciled);
       if (!again.accepted) s.cleanup = `${s.cleanup}; plan waits for user intervention in LifeTime and refused abort`;
       return again.accepted;
     },

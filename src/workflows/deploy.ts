@@ -17,17 +17,22 @@ export async function deployApplications(raw: DeployRequestInput, resume?: Deplo
   const parsed = DeployRequest.safeParse(raw);
   if (!parsed.success) return invalidRequest(describeIssues(parsed.error.issues, raw));
   const d = new Deployment(parsed.data, resume);
-  const ended = await d.run(() => (resume ? follow(d) : runSteps(d)));
+  const ended = await d.run(() => runSteps(d));
   if (ended === CONTINUE_AS_NEW) return d.continueAsNew(raw);
   return d.finish(ended);
 }
 
+/** The six steps; a run that continued-as-new skips those its state shows done. */
 async function runSteps(d: Deployment): Promise<Ended> {
-  await resolveEnvironments(d); // 1
-  await resolveVersions(d); // 2
-  await createPlan(d); // 3
-  if ((await checkConflicts(d)) === 'reject') return 'rejected'; // 4
-  await startPlan(d); // 5
+  const { s } = d;
+  if (!s.target) await resolveEnvironments(d); // 1
+  if (!s.applications.length) await resolveVersions(d); // 2
+  if (!s.deploymentKey) await createPlan(d); // 3
+  if (!s.conflictsCleared) {
+    const decision = await checkConflicts(d); // 4
+    if (decision !== 'approve') return decision === 'reject' ? 'rejected' : decision;
+  }
+  if (!s.timings.startedAt && (await startPlan(d)) === CONTINUE_AS_NEW) return CONTINUE_AS_NEW; // 5
   return follow(d); // 6
 }
 

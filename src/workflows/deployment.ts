@@ -14,9 +14,11 @@ import {
   log,
   setHandler,
   sleep,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { cleanUp } from './cleanup';
+import { CONTINUE_AS_NEW, type Ended } from './continue-as-new';
 import { Gates } from './gates';
 import {
   approveSignal,
@@ -31,12 +33,10 @@ import {
   type Outcome,
   type Step,
 } from './messages';
-import { initialState, toResult } from './state';
+import { clip, initialState, toResult } from './state';
 import { Visibility } from './visibility';
 
-/** What steps return when history is long: the entry continues-as-new with the state (safe-message-handlers). */
-export const CONTINUE_AS_NEW = 'continue-as-new' as const;
-export type Ended = Outcome | typeof CONTINUE_AS_NEW;
+export { CONTINUE_AS_NEW, type Ended } from './continue-as-new';
 
 /** A failure the workflow itself decides (busy target, finished with errors); ends the deployment `failed`. */
 export class DeploymentFailure extends Error {
@@ -51,13 +51,16 @@ export class DeploymentFailure extends Error {
 /** Any error that ends the steps → the failure the result reports. */
 export function failureOf(err: unknown): Failure {
   if (err instanceof DeploymentFailure) return { type: err.type, message: err.message };
-  if (err instanceof ActivityFailure && err.cause) {
-    // Activities raise only FailureTypes (activities/index.ts `toFailure`); a timeout has no type.
-    const type = err.cause instanceof ApplicationFailure ? (err.cause.type as FailureType | null) : null;
-    return { type: type ?? 'Unexpected', message: err.cause.message };
+  // Activities raise only FailureTypes (activities/index.ts `toFailure`); a timeout has no type.
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return { type: (cause.type as FailureType | null) ?? 'Unexpected', message: cause.message };
   }
-  return { type: 'Unexpected', message: err instanceof Error ? err.message : String(err) };
+  return { type: 'Unexpected', message: cause instanceof Error ? cause.message : String(cause) };
 }
+
+/** Continue-as-new past this history size, far below Temporal's 50 MB limit (1 MiB signals add up fast). */
+const HISTORY_BYTES_MAX = 8 * 1024 * 1024;
 
 export class Deployment {
   readonly s: DeployState;
@@ -70,11 +73,69 @@ export class Deployment {
   ) {
     this.s = resume ?? initialState(req, new Date());
     this.vis = new Visibility(req, this.s);
-    this.gates = new Gates(req, this.s, this.vis);
+    this.gates = new Gates(req, this.s, this.vis, () => this.shouldContinueAsNew());
     setHandler(stateQuery, () => this.s);
     setHandler(approveSignal, (d) => this.gates.receive('approve', d));
     setHandler(rejectSignal, (d) => this.gates.receive('reject', d));
     this.vis.update();
+  }
+
+  /** History is long or large (or the server suggests it): continue-as-new at the next safe point. */
+  shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested ||
+      info.historyLength >= this.req.policies.continueAsNewAfterEvents ||
+      info.historySize >= HISTORY_BYTES_MAX
+    );
+  }
+
+  /**
+   * Our own error reading LifeTime (after the activity's retries): shown in the state and details, waited out by
+   * the caller on a durable timer. Past `lifeTimeErrorsMaxMinutes` the deployment ends `failed` (LifeTimeUnreadable)
+   * and the plan is left to LifeTime, untouched. Anything but an activity failure is rethrown.
+   */
+  unreadable(what: string, err: unknown): void {
+    // An activity's failure (a local activity's arrives as the ApplicationFailure itself); never a cancellation.
+    if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+    const s = this.s;
+    const error = clip(`${what}: ${failureOf(err).message}`);
+    const since = s.unreadable?.since ?? new Date().toISOString();
+    s.unreadable = { since, attempts: (s.unreadable?.attempts ?? 0) + 1, error };
+    const minutes = (Date.now() - Date.parse(since)) / 60_000;
+    log.warn('LifeTime unreadable; waiting it out', { error, attempts: s.unreadable.attempts, minutes });
+    this.vis.update();
+    const max = this.req.policies.lifeTimeErrorsMaxMinutes;
+    if (minutes >= max) {
+      throw new DeploymentFailure(
+        'LifeTimeUnreadable',
+        `LifeTime could not be read for ${Math.round(minutes)} min (limit ${max} min; last error: ${error}); ` +
+          `the plan's last known status was ${s.lifetimeStatus ?? 'unknown'}, and it was left to LifeTime`,
+      );
+    }
+  }
+
+  /** A good read after errors: the deployment goes on, and says so. */
+  readable(): void {
+    if (!this.s.unreadable) return;
+    log.info('LifeTime readable again', { after: this.s.unreadable.attempts });
+    this.s.unreadable = undefined;
+    this.vis.update();
+  }
+
+  /** A LifeTime read whose failures are waited out on durable timers (see `unreadable`), never decided on. */
+  async patiently<T>(what: string, read: () => Promise<T>): Promise<T> {
+    const p = this.req.policies.polling;
+    for (let wait = p.minIntervalSeconds; ; wait = Math.min(p.maxIntervalSeconds, wait * p.backoff)) {
+      try {
+        const value = await read();
+        this.readable();
+        return value;
+      } catch (err) {
+        this.unreadable(what, err);
+      }
+      await sleep(Math.round(wait * 1000), { summary: `wait out LifeTime errors (${what})` });
+    }
   }
 
   /** Enters a step: the state, the workflow log, the search attributes and the current details say so. */

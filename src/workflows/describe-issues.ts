@@ -13,10 +13,11 @@ const schemaPath: FieldName = (path) => (path.length ? path.map(String).join('.'
 
 /** A short JSON rendering of a bad value: long values are cut and say how long they were. */
 export function quoteValue(v: unknown): string {
+  if (typeof v === 'string' && v.length > QUOTE_MAX) {
+    return `${JSON.stringify(v.slice(0, QUOTE_MAX))}… (${v.length} characters)`;
+  }
   const json = JSON.stringify(v) ?? String(v);
-  if (json.length <= QUOTE_MAX) return json;
-  const length = typeof v === 'string' ? `${v.length} characters` : `${json.length} characters as JSON`;
-  return `${json.slice(0, QUOTE_MAX)}… (${length})`;
+  return json.length <= QUOTE_MAX ? json : `${json.slice(0, QUOTE_MAX)}… (${json.length} characters as JSON)`;
 }
 
 /** `policies.conflicts: conflicts must be one of: gate, reject (got "x")`, one issue per line part, `; `-joined. */

@@ -3,11 +3,11 @@
  * collected as it grows, `needs_user_intervention` handed to the caller, and continue-as-new before history grows
  * past its limit. The deployment follows its plan with it (step 6), and so does the cleanup after an abort.
  */
-import { patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import { isTerminalStatus, type TerminalStatus } from '../lifetime/schemas';
 import { act, LOCAL_STATUS_POLL, localPolls, polls } from './activity-proxies';
 import { CONTINUE_AS_NEW, type Deployment } from './deployment';
-import { appendLog } from './state';
+import { addNote, appendLog } from './state';
 
 /**
  * patched() id: the plan is followed after an abort by the same loop as during the deployment, with local-activity
@@ -21,8 +21,11 @@ const FINAL_PHASE = /Synchronizing data|Updating application versions|Deploy com
 export interface FollowMode {
   /** `deploy`: following our started plan (step 6); `abort`: following it to its end after an abort. */
   kind: 'deploy' | 'abort';
-  /** At `needs_user_intervention`: act on it; false stops following (the plan is left waiting in LifeTime). */
-  atIntervention(info: string): Promise<boolean>;
+  /**
+   * At `needs_user_intervention`: act on it; false stops following (the plan is left waiting in LifeTime), the
+   * sentinel continues-as-new (a gate outgrew the run).
+   */
+  atIntervention(info: string): Promise<boolean | typeof CONTINUE_AS_NEW>;
 }
 
 export type FollowEnd = TerminalStatus | 'stopped' | typeof CONTINUE_AS_NEW;
@@ -53,13 +56,19 @@ export async function followPlan(d: Deployment, mode: FollowMode): Promise<Follo
   let interval = mode.kind === 'deploy' && s.polls === 0 ? p.firstPollSeconds : p.minIntervalSeconds;
   d.step(mode.kind === 'abort' || s.step === 'aborting' ? 'aborting' : 'polling');
   for (;;) {
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength >= req.policies.continueAsNewAfterEvents) {
-      return CONTINUE_AS_NEW;
-    }
+    if (d.shouldContinueAsNew()) return CONTINUE_AS_NEW;
     await sleep(Math.round(interval * 1000), { summary: 'wait before the next status poll' });
     const local = patched(LOCAL_STATUS_POLL) && (mode.kind === 'deploy' || patched(FOLLOW_ABORT_LOCAL));
-    const st = await readStatus(d, { local, summary: `Poll status of ${s.deploymentKey}`, poll: true });
+    let st;
+    try {
+      st = await readStatus(d, { local, summary: `Poll status of ${s.deploymentKey}`, poll: true });
+    } catch (err) {
+      d.unreadable('status', err); // our read failed: waited out, never decided on
+      interval = Math.min(p.maxIntervalSeconds, interval * p.backoff);
+      continue;
+    }
+    d.readable();
+    if (st.status !== 'needs_user_intervention') leftIntervention(d);
     if (isTerminalStatus(st.status)) return st.status;
     switch (st.status) {
       case 'saved':
@@ -74,10 +83,22 @@ export async function followPlan(d: Deployment, mode: FollowMode): Promise<Follo
         interval = FINAL_PHASE.test(last) ? p.minIntervalSeconds : Math.min(p.maxIntervalSeconds, interval * p.backoff);
         break;
       }
-      case 'needs_user_intervention':
-        if (!(await mode.atIntervention(st.info))) return 'stopped';
+      case 'needs_user_intervention': {
+        const next = await mode.atIntervention(st.info);
+        if (next === CONTINUE_AS_NEW) return next;
+        if (!next) return 'stopped';
         interval = p.minIntervalSeconds;
         break;
+      }
     }
+  }
+}
+
+/** The plan is past its intervention (a command of ours took effect, or someone answered in LifeTime). */
+function leftIntervention(d: Deployment): void {
+  d.s.pendingCommand = undefined;
+  if (d.s.gate?.kind === 'intervention') {
+    addNote(d.s, `the intervention gate closed: LifeTime moved on to ${d.s.lifetimeStatus}`);
+    d.gates.close();
   }
 }

@@ -5,15 +5,18 @@
  * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
 import { condition, log } from '@temporalio/workflow';
+import { CONTINUE_AS_NEW } from './continue-as-new';
 import { describeIssues } from './describe-issues';
 import {
   DecisionPayload,
+  LIMITS,
+  sameName,
   type DecisionRecord,
   type DeployRequest,
   type DeployState,
   type GateKind,
-  type GateView,
 } from './messages';
+import { clip } from './state';
 import type { Visibility } from './visibility';
 
 export type Decision = 'approve' | 'reject';
@@ -37,6 +40,8 @@ export class Gates {
     private readonly req: DeployRequest,
     private readonly s: DeployState,
     private readonly vis: Visibility,
+    /** True when the run should continue-as-new (history long or large). */
+    private readonly continueAsNew: () => boolean,
   ) {
     this.nextId = s.decisions.reduce((m, d) => Math.max(m, (d.gateId ?? 0) + 1), 1);
   }
@@ -48,15 +53,10 @@ export class Gates {
     if (!parsed.success) {
       const by =
         raw && typeof raw === 'object' && typeof (raw as { by?: unknown }).by === 'string'
-          ? (raw as { by: string }).by
+          ? clip((raw as { by: string }).by, LIMITS.name)
           : '?';
-      this.record({
-        decision,
-        by,
-        at,
-        applied: false,
-        ignored: `invalid payload: ${describeIssues(parsed.error.issues)}`,
-      });
+      const ignored = clip(`invalid payload: ${describeIssues(parsed.error.issues)}`);
+      this.record({ decision, by, at, applied: false, ignored });
       return;
     }
     const { by, reason } = parsed.data;
@@ -72,18 +72,23 @@ export class Gates {
     if (!this.s.gate) return 'no gate open';
     if (this.pending) return 'the gate was already decided';
     const { approvers, allowSelfApproval } = this.req.policies;
-    if (approvers.length > 0 && !approvers.includes(by)) {
+    if (approvers.length > 0 && !approvers.some((a) => sameName(a) === sameName(by))) {
       return `not allowed: ${by} is not on the approver list (${approvers.join(', ')})`;
     }
-    if (decision === 'approve' && by === this.req.requestedBy && !allowSelfApproval) {
+    if (decision === 'approve' && sameName(by) === sameName(this.req.requestedBy) && !allowSelfApproval) {
       return `not allowed: self-approval (${by} requested this deployment)`;
     }
     return undefined;
   }
 
-  /** The one way a decision is kept: in the state, in the log and in the UI. */
+  /**
+   * The one way a decision is kept: in the state, in the log and in the UI. Ignored decisions are kept up to
+   * LIMITS.ignoredDecisionsKept and only counted after that, so a flood of signals cannot grow the state.
+   */
   private record(d: DecisionRecord): DecisionRecord {
-    this.s.decisions.push(d);
+    const ignoredKept = this.s.decisions.filter((x) => !x.applied).length;
+    if (d.applied || ignoredKept < LIMITS.ignoredDecisionsKept) this.s.decisions.push(d);
+    else this.s.ignoredNotKept = (this.s.ignoredNotKept ?? 0) + 1;
     if (d.applied) log.info('decision applied', { decision: d.decision, by: d.by, gate: d.gate });
     else log.warn('decision ignored', { decision: d.decision, by: d.by, why: d.ignored });
     this.vis.update();
@@ -91,10 +96,12 @@ export class Gates {
   }
 
   /**
-   * Decides a gate: by its policy at once, else opens it and waits for a person or the gate deadline. The
-   * deployment deadline cancels the surrounding scope, so it surfaces as a cancellation, not here.
+   * Decides a gate: by its policy at once, else opens it and waits for a person or the gate deadline. A gate open
+   * when the run continued-as-new is reopened as it was (same ID and deadline). Returns the continue-as-new sentinel
+   * when history grows too long while the gate waits (a flood of signals). The deployment deadline cancels the
+   * surrounding scope, so it surfaces as a cancellation, not here.
    */
-  async decide(spec: GateSpec): Promise<Decision> {
+  async decide(spec: GateSpec): Promise<Decision | typeof CONTINUE_AS_NEW> {
     if (spec.policy) {
       const { decision, reason } = spec.policy;
       const at = new Date().toISOString();
@@ -102,29 +109,39 @@ export class Gates {
       return decision;
     }
     const { timeoutMinutes, onTimeout } = this.req.policies.gate;
-    const openedAt = new Date();
-    const timeoutMs = Math.round(timeoutMinutes * 60_000);
-    const view: GateView = {
-      id: this.nextId++,
-      kind: spec.kind,
-      reason: spec.reason,
-      info: spec.info,
-      conflicts: spec.conflicts,
-      onApprove: spec.onApprove,
-      onReject: spec.onReject,
-      openedAt: openedAt.toISOString(),
-      deadline: new Date(openedAt.getTime() + timeoutMs).toISOString(),
-      onTimeout: `${onTimeout} automatically (${onTimeout === 'approve' ? spec.onApprove : spec.onReject})`,
-    };
-    this.pending = undefined;
-    this.s.gate = view;
+    let view = this.s.gate;
+    if (view?.kind !== spec.kind) {
+      const openedAt = new Date();
+      view = {
+        id: this.nextId++,
+        kind: spec.kind,
+        reason: spec.reason,
+        info: spec.info,
+        conflicts: spec.conflicts,
+        onApprove: spec.onApprove,
+        onReject: spec.onReject,
+        openedAt: openedAt.toISOString(),
+        deadline: new Date(openedAt.getTime() + Math.round(timeoutMinutes * 60_000)).toISOString(),
+        onTimeout: `${onTimeout} automatically (${onTimeout === 'approve' ? spec.onApprove : spec.onReject})`,
+      };
+      this.pending = undefined;
+      this.s.gate = view;
+    }
     this.vis.step(spec.kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate');
+    let decided: boolean;
     try {
-      const decided = await condition(() => this.pending !== undefined, timeoutMs, {
-        summary: `${spec.kind} gate deadline`,
-      });
-      const pending = this.pending as DecisionRecord | undefined; // set by a signal handler meanwhile
-      if (decided && pending) return pending.decision;
+      decided = await condition(
+        () => this.pending !== undefined || this.continueAsNew(),
+        Math.max(1, Date.parse(view.deadline) - Date.now()),
+        { summary: `${spec.kind} gate deadline` },
+      );
+    } catch (err) {
+      this.close(); // cancelled (or the deployment deadline): the gate is gone with the deployment
+      throw err;
+    }
+    const pending = this.pending as DecisionRecord | undefined; // set by a signal handler meanwhile
+    if (decided && !pending) return CONTINUE_AS_NEW; // the gate stays open in the state for the next run
+    if (!pending) {
       this.record({
         decision: onTimeout,
         by: 'gate deadline',
@@ -135,11 +152,15 @@ export class Gates {
         applied: true,
         automatic: true,
       });
-      return onTimeout;
-    } finally {
-      this.s.gate = undefined;
-      this.pending = undefined;
-      this.vis.update();
     }
+    this.close();
+    return pending?.decision ?? onTimeout;
+  }
+
+  /** Closes the open gate (decided, or LifeTime moved on without us). */
+  close(): void {
+    this.s.gate = undefined;
+    this.pending = undefined;
+    this.vis.update();
   }
 }

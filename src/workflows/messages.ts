@@ -24,9 +24,32 @@ export { INTERVENTION_INFOS, type InterventionInfo } from '../lifetime/schemas';
 // ------------------------------------------------------------------------------------------------------------
 // Input
 
-const nonEmpty = (what: string) =>
-  z
-    .string({ error: `${what} must be a string` })
+/**
+ * The size budget: every text that comes from outside (the request, signal payloads) has a maximum length, and
+ * every list a maximum count, so no sender can push the state, the result or history past Temporal's limits.
+ */
+export const LIMITS = {
+  /** Names and keys: applications, environments, people, zones. */
+  name: 200,
+  notes: 2000,
+  reason: 1000,
+  applications: 50,
+  approvers: 50,
+  /** Ignored decisions kept word for word (clipped); the rest are only counted. */
+  ignoredDecisionsKept: 20,
+  /** Characters kept of one LifeTime log line, note or conflict text. */
+  text: 500,
+  /** Notes kept (the first ones; a last note says how many were dropped). */
+  notesKept: 50,
+  /** Conflicts shown at a gate. */
+  conflictsShown: 50,
+} as const;
+
+const text = (what: string, max: number) =>
+  z.string({ error: `${what} must be a string` }).max(max, { error: `${what} must be at most ${max} characters` });
+
+const nonEmpty = (what: string, max: number = LIMITS.name) =>
+  text(what, max)
     .trim()
     .min(1, { error: `${what} must not be empty` });
 
@@ -36,7 +59,7 @@ export const AppRequest = z.strictObject({
   /** An application version key: skips the version lookup (step 2). */
   versionKey: nonEmpty('versionKey').optional(),
   /** Deployment zone key in the target ("" or absent: the target's default zone). */
-  deploymentZoneKey: z.string().optional(),
+  deploymentZoneKey: text('deploymentZoneKey', LIMITS.name).optional(),
 });
 export type AppRequest = z.infer<typeof AppRequest>;
 
@@ -107,22 +130,36 @@ export const Policies = z.strictObject({
   /** Overall deadline for the whole deployment; past it the plan is deleted or aborted. */
   deadlineMinutes: minutes('deadlineMinutes').default(12 * 60),
   /** Who may decide at a gate (empty: anyone). */
-  approvers: z.array(nonEmpty('approvers[]')).default([]),
+  approvers: z
+    .array(nonEmpty('approvers[]'))
+    .max(LIMITS.approvers, { error: `approvers: at most ${LIMITS.approvers} names` })
+    .default([]),
   /** May the person who requested the deployment approve its gates? */
   allowSelfApproval: z.boolean().default(false),
+  /**
+   * How long our own errors reading LifeTime (5xx, timeouts, malformed bodies, 404 for our plan) are waited out
+   * before the deployment ends `failed` (LifeTimeUnreadable). The plan is never aborted or deleted for them.
+   */
+  lifeTimeErrorsMaxMinutes: minutes('lifeTimeErrorsMaxMinutes').default(12 * 60),
   /** Continue-as-new once history holds this many events (also when the server suggests it). */
   continueAsNewAfterEvents: z.number().int().min(200).max(50_000).default(8_000),
 });
 export type Policies = z.infer<typeof Policies>;
 
+/** Names (people, applications) compare equal after trimming and case folding: `Carol` is `carol`. */
+export const sameName = (name: string): string => name.trim().toLowerCase();
+
 export const DeployRequest = z
   .strictObject({
-    applications: z.array(AppRequest).min(1, { error: 'applications must list at least one application' }),
+    applications: z
+      .array(AppRequest)
+      .min(1, { error: 'applications must list at least one application' })
+      .max(LIMITS.applications, { error: `applications: at most ${LIMITS.applications} in one deployment` }),
     /** Source environment name or key. */
     source: nonEmpty('source'),
     /** Target environment name or key. */
     target: nonEmpty('target'),
-    notes: z.string().max(2000).default(''),
+    notes: text('notes', LIMITS.notes).default(''),
     redeployOutdated: z.boolean().default(false),
     requestedBy: nonEmpty('requestedBy'),
     policies: Policies.default(Policies.parse({})),
@@ -133,6 +170,7 @@ export const DeployRequest = z
     searchAttributes: z.boolean().default(true),
   })
   .superRefine((r, ctx) => {
+    const seen = new Set<string>();
     r.applications.forEach((a, i) => {
       if (!a.app && !a.versionKey) {
         ctx.addIssue({
@@ -141,6 +179,15 @@ export const DeployRequest = z
           message: 'give an app (name or key) or a versionKey',
         });
       }
+      const id = sameName(a.app ?? a.versionKey ?? '');
+      if (id && seen.has(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['applications', i],
+          message: `${JSON.stringify(a.app ?? a.versionKey)} is listed twice`,
+        });
+      }
+      seen.add(id);
     });
     if (r.source === r.target) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: `target must differ from source ("${r.source}")` });
@@ -156,7 +203,7 @@ export type DeployRequest = z.output<typeof DeployRequest>;
 
 export const DecisionPayload = z.strictObject({
   by: nonEmpty('by'),
-  reason: z.string().max(1000).optional(),
+  reason: text('reason', LIMITS.reason).optional(),
 });
 export type DecisionPayload = z.infer<typeof DecisionPayload>;
 
@@ -200,6 +247,10 @@ export type FailureType =
   | 'TargetBusy'
   /** LifeTime finished the plan with errors. */
   | 'FinishedWithErrors'
+  /** LifeTime refused `start` and the plan was neither started nor waiting for a busy target. */
+  | 'StartRefused'
+  /** LifeTime could not be read for longer than the policy allows; the plan was left to LifeTime, untouched. */
+  | 'LifeTimeUnreadable'
   /** Anything else (a bug); the message says what. */
   | 'Unexpected';
 
@@ -274,12 +325,17 @@ export interface DeployState {
   planDeleted?: boolean;
   info?: string;
   gate?: GateView;
+  /** Applied decisions, and the first ignored ones (LIMITS.ignoredDecisionsKept). */
   decisions: DecisionRecord[];
+  /** Ignored decisions past those kept: counted, not stored. */
+  ignoredNotKept?: number;
   /** The last log lines (at most 50); `logCount` says how many there are in all. */
   log: LogLine[];
   logCount: number;
   polls: number;
   notes: string[];
+  /** Notes past LIMITS.notesKept: counted, not stored. */
+  notesDropped?: number;
   timings: {
     requestedAt: string;
     planCreatedAt?: string;
@@ -288,6 +344,14 @@ export interface DeployState {
   };
   /** Continue-as-new generations so far. */
   runs: number;
+  /** The conflict gate is behind us (no conflicts, or approved). */
+  conflictsCleared?: boolean;
+  /** When the busy-target wait began. */
+  busySince?: string;
+  /** A decided `continue` / `abort` whose reply was lost or failed: sent again (after reading the plan). */
+  pendingCommand?: 'continue' | 'abort';
+  /** LifeTime could not be read (our own errors): since when, how often, the last error. Cleared by a good read. */
+  unreadable?: { since: string; attempts: number; error: string };
   /** Set when the deployment is ending (cancelled, deadline, failure) while it cleans up in LifeTime. */
   ending?: Outcome;
   outcome?: Outcome;
@@ -306,6 +370,7 @@ export interface DeployResult {
   log: LogLine[];
   logCount: number;
   decisions: DecisionRecord[];
+  ignoredNotKept?: number;
   polls: number;
   notes: string[];
   /** What was done in LifeTime on cancel / deadline / reject (deleted, aborted, …). */

@@ -4,10 +4,13 @@
  */
 import { sleep, workflowInfo } from '@temporalio/workflow';
 import { act, commands, create, lookups } from './activity-proxies';
+import { CONTINUE_AS_NEW } from './continue-as-new';
 import { DeploymentFailure, type Deployment } from './deployment';
+import { LIMITS } from './messages';
 import type { Decision } from './gates';
 import { conflictGate } from './plan-gates';
 import { summaryLine } from './presentation';
+import { addNote, clip } from './state';
 
 /** Step 1: source and target environment names (or keys) → keys. */
 export async function resolveEnvironments(d: Deployment): Promise<void> {
@@ -31,7 +34,7 @@ export async function resolveVersions(d: Deployment): Promise<void> {
     [{ sourceKey: source.key, sourceName: source.name, apps: req.applications }],
   );
   s.applications = versions.apps;
-  s.notes.push(...versions.notes);
+  for (const note of versions.notes) addNote(s, note);
 }
 
 /** Step 3: create the plan, idempotently (its Notes carry a marker of this workflow). */
@@ -58,35 +61,48 @@ export async function createPlan(d: Deployment): Promise<void> {
 }
 
 /** Step 4: the plan's details; conflicts open the conflict gate. Returns the gate's decision (approve: none). */
-export async function checkConflicts(d: Deployment): Promise<Decision> {
+export async function checkConflicts(d: Deployment): Promise<Decision | typeof CONTINUE_AS_NEW> {
   const { s } = d;
   const key = s.deploymentKey!;
   d.step('check-conflicts');
-  const details = await act.lookups.getPlan.executeWithOptions({ ...lookups, summary: `Check conflicts of ${key}` }, [
-    key,
-  ]);
+  const details = await d.patiently('plan details', () =>
+    act.lookups.getPlan.executeWithOptions({ ...lookups, summary: `Check conflicts of ${key}` }, [key]),
+  );
   if (details.applicationsToRedeploy.length) {
-    s.notes.push(`LifeTime will redeploy: ${details.applicationsToRedeploy.join(', ')}`);
+    addNote(s, `LifeTime will redeploy: ${details.applicationsToRedeploy.join(', ')}`);
   }
-  return details.conflicts.length > 0 ? conflictGate(d, details.conflicts) : 'approve';
+  const n = details.conflicts.length;
+  if (n === 0) {
+    s.conflictsCleared = true;
+    return 'approve';
+  }
+  const shown = details.conflicts.slice(0, LIMITS.conflictsShown).map((c) => clip(c));
+  if (n > shown.length) shown.push(`… and ${n - shown.length} more (see the plan in LifeTime)`);
+  return conflictGate(d, n, shown);
 }
 
-/** Step 5: start, with the busy-target policy: wait on durable timers (or fail) while the target runs another plan. */
-export async function startPlan(d: Deployment): Promise<void> {
+/**
+ * Step 5: start, with the busy-target policy: wait on durable timers (or fail) while the target runs another plan.
+ * Busy is decided by the activity from the target's other plans; a lost reply to `start` is found out by reading
+ * our plan, so it is never taken for a busy target.
+ */
+export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_AS_NEW> {
   const { req, s } = d;
   const key = s.deploymentKey!;
   const { action, maxWaitMinutes, checkIntervalSeconds } = req.policies.busyTarget;
-  const waitUntil = Date.now() + maxWaitMinutes * 60_000;
-  d.step('start');
+  if (s.step !== 'wait-for-target') d.step('start');
   for (;;) {
     const r = await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
-      { key, redeployOutdated: req.redeployOutdated },
+      { key, targetKey: s.target!.key, redeployOutdated: req.redeployOutdated },
     ]);
     if (r.started) {
       s.timings.startedAt = new Date().toISOString();
+      if (r.reconciled) addNote(s, r.reconciled);
       return;
     }
     const why = r.busy ?? 'target busy';
+    s.busySince ??= new Date().toISOString();
+    const waitUntil = Date.parse(s.busySince) + maxWaitMinutes * 60_000;
     if (action === 'fail' || Date.now() + checkIntervalSeconds * 1000 > waitUntil) {
       throw new DeploymentFailure(
         'TargetBusy',
@@ -96,9 +112,10 @@ export async function startPlan(d: Deployment): Promise<void> {
       );
     }
     if (s.step !== 'wait-for-target') {
-      s.notes.push(`target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
+      addNote(s, `target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
       d.step('wait-for-target');
     }
+    if (d.shouldContinueAsNew()) return CONTINUE_AS_NEW;
     await sleep(checkIntervalSeconds * 1000, { summary: 'wait for the target to be free' });
   }
 }

@@ -15,6 +15,13 @@ export function detailsText(req: DeployRequest, s: DeployState): string {
   if (s.deploymentKey) lines.push(`Plan: \`${s.deploymentKey}\`${s.planDeleted ? ' (deleted)' : ''}`);
   if (s.lifetimeStatus) lines.push(`LifeTime status: \`${s.lifetimeStatus}\`${s.info ? ` (${s.info})` : ''}`);
   if (s.polls) lines.push(`Status polls: ${s.polls}`);
+  if (s.unreadable) {
+    const min = Math.round((Date.now() - Date.parse(s.unreadable.since)) / 60_000);
+    lines.push(
+      `**LifeTime unreadable** for ${min} min (${s.unreadable.attempts} tries; retrying; the plan is not touched): ` +
+        s.unreadable.error,
+    );
+  }
   const last = s.log[s.log.length - 1];
   if (last) lines.push(`Last log line: ${last.message}`);
   if (s.gate) {

@@ -284,7 +284,32 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
     {
       what: '--deadline-minutes abc',
       args: [...EB, '--deadline-minutes', 'abc'],
-      message: /--deadline-minutes: expected a number, got "abc"/,
+      message: /--deadline-minutes: expected a decimal number such as 30 or 0\.5, got "abc"/,
+    },
+    {
+      what: '--deadline-minutes "" (empty)',
+      args: [...EB, '--deadline-minutes', ''],
+      message: /--deadline-minutes: expected a decimal number such as 30 or 0\.5, got ""/,
+    },
+    {
+      what: '--poll-min 0x10 (not decimal)',
+      args: [...EB, '--poll-min', '0x10'],
+      message: /--poll-min: expected a decimal number such as 30 or 0\.5, got "0x10"/,
+    },
+    {
+      what: 'a 50 kB --requested-by',
+      args: [...EB, '--requested-by', 'r'.repeat(50_000)],
+      message: /--requested-by: requestedBy must be at most 200 characters \(got "r{60}"… \(50000 characters\)\)/,
+    },
+    {
+      what: 'a 100 kB --notes',
+      args: [...EB, '--notes', 'n'.repeat(100_000)],
+      message: /--notes: notes must be at most 2000 characters \(got "n{60}"… \(100000 characters\)\)/,
+    },
+    {
+      what: 'the same --app twice',
+      args: [...EB, '--app', 'employeebackoffice'],
+      message: /--app: "employeebackoffice" is listed twice/,
     },
     {
       what: '--on-intervention bogus=go',
@@ -294,9 +319,11 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
     },
   ])('$what', async ({ args, message }) => {
     const id = uniqueId('invalid');
-    const r = await s.cli(['deploy', ...args, '--requested-by', 'ci', '--id', id, '--wait']);
+    const requestedBy = args.includes('--requested-by') ? [] : ['--requested-by', 'ci'];
+    const r = await s.cli(['deploy', ...args, ...requestedBy, '--id', id, '--wait']);
     expectExit(r, ExitCode.InvalidInput);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.length).toBeLessThan(1024); // a short message, whatever the size of the bad value
     expect(r.stdout).toBe('');
     await expectNothingCreated(id);
   });

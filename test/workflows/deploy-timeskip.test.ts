@@ -6,44 +6,24 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stateQuery } from '../../src/workflows/messages';
 import { startTimeSkippingServer } from '../harness';
-import type { DeployRequestInput } from '../../src/workflows/messages';
 import {
   commandPath,
   countRequests,
-  makeRig,
+  useRigs,
   maybeRecordHistory,
-  request as baseRequest,
+  timeSkippingRequest,
+  DEFAULT_POLLING,
   runLengths,
-  type Rig,
 } from './helpers';
 
-/** The time-skipping server cannot register custom search attributes. */
-const request = (o: Partial<DeployRequestInput> = {}): DeployRequestInput => ({
-  ...baseRequest(o),
-  searchAttributes: false,
-});
+const request = timeSkippingRequest;
 
 let env: TestWorkflowEnvironment;
-let rig: Rig | undefined;
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-
-/** Realistic polling for long tests (the defaults). */
-const DEFAULT_POLLING = { firstPollSeconds: 2, minIntervalSeconds: 2, maxIntervalSeconds: 30, backoff: 1.6 };
+const rigs = useRigs(startTimeSkippingServer, (started) => (env = started));
 
 describe('busy target', () => {
   test('target runs another plan → waits on durable timers → starts when free and succeeds', async () => {
-    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll', parallelLimit: 1 });
     const foreign = r.sim.addPlan({ target: 'Production', status: 'running', releaseAfterRefusedStarts: 2 });
     const handle = await r.start(
       request({
@@ -62,8 +42,7 @@ describe('busy target', () => {
   });
 
   test('busy-target policy "fail" → our saved plan is deleted, outcome failed', async () => {
-    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll', parallelLimit: 1 });
     const foreign = r.sim.addPlan({ target: 'Production', status: 'running' });
     const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, busyTarget: { action: 'fail' } } }));
     const result = await r.run(() => handle.result());
@@ -74,8 +53,7 @@ describe('busy target', () => {
   });
 
   test('target stays busy past the wait limit → our saved plan is deleted', async () => {
-    rig = await makeRig(env, { progression: 'per-poll', parallelLimit: 1 });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll', parallelLimit: 1 });
     r.sim.addPlan({ target: 'Production', status: 'running' });
     const handle = await r.start(
       request({
@@ -98,8 +76,7 @@ describe('busy target', () => {
 
 describe('gate deadline', () => {
   test('nobody decides within the gate timeout → policy "reject": plan deleted, recorded as automatic', async () => {
-    rig = await makeRig(env, { progression: 'per-poll' });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll' });
     const handle = await r.start(
       request({
         applications: [{ app: 'PayrollPortal' }],
@@ -116,8 +93,7 @@ describe('gate deadline', () => {
   });
 
   test('nobody decides within the gate timeout → policy "approve": the plan starts and succeeds', async () => {
-    rig = await makeRig(env, { progression: 'per-poll' });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll' });
     const handle = await r.start(
       request({
         applications: [{ app: 'PayrollPortal' }],
@@ -132,8 +108,7 @@ describe('gate deadline', () => {
 
 describe('deployment deadline', () => {
   test('deadline passes while running → abort sent, plan aborted, outcome timed_out', async () => {
-    rig = await makeRig(env, { progression: 'per-poll' });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll' });
     const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('timed_out');
@@ -144,8 +119,7 @@ describe('deployment deadline', () => {
   });
 
   test('deadline passes after the point of no return → LifeTime refuses abort; said so, followed to the end', async () => {
-    rig = await makeRig(env, { progression: 'per-poll' });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll' });
     r.sim.setScenario({ application: 'EmployeeBackoffice', pointOfNoReturnPhase: 1 });
     const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
     const result = await r.run(() => handle.result());
@@ -159,8 +133,7 @@ describe('deployment deadline', () => {
 describe('long runs', () => {
   test('deadline while running, the abort takes hours → the cleanup follows it across continue-as-new, ends timed_out', async () => {
     // LifeTime's clock nearly stands still: the plan stays where it is (and, once aborted, stays `aborting`).
-    rig = await makeRig(env, { progression: 'wall', speed: 0.000001 });
-    const r = rig;
+    const r = await rigs.make({ progression: 'wall', speed: 0.000001 });
     const threshold = 400;
     const handle = await r.start(
       request({
@@ -191,8 +164,7 @@ describe('long runs', () => {
   });
 
   test('a 6-hour deployment continues-as-new, keeps its state, and completes', async () => {
-    rig = await makeRig(env, { progression: 'per-poll' });
-    const r = rig;
+    const r = await rigs.make({ progression: 'per-poll' });
     const handle = await r.start(
       request({
         policies: { polling: { ...DEFAULT_POLLING, maxIntervalSeconds: 60 }, continueAsNewAfterEvents: 400 },

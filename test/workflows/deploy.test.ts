@@ -13,35 +13,14 @@ import {
   type DeployResult,
 } from '../../src/workflows/messages';
 import { historyEventTypes, startDevServer } from '../harness';
-import {
-  commandPath,
-  countRequests,
-  CREATE,
-  makeRig,
-  maybeRecordHistory,
-  request,
-  waitForState,
-  type Rig,
-} from './helpers';
+import { commandPath, countRequests, CREATE, useRigs, maybeRecordHistory, request, waitForState } from './helpers';
 
 let env: TestWorkflowEnvironment;
-let rig: Rig | undefined;
-
-beforeAll(async () => {
-  env = await startDevServer();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+const rigs = useRigs(startDevServer, (started) => (env = started));
 
 describe('happy paths', () => {
   test('seed path: EmployeeBackoffice Development → Production succeeds with exactly one plan', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request());
     const result = await r.run(() => handle.result());
 
@@ -81,8 +60,7 @@ describe('happy paths', () => {
   });
 
   test('several applications in one plan: HRCore + PayrollPortal, no conflicts', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'HRCore' }, { app: 'PayrollPortal' }] }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('succeeded');
@@ -95,8 +73,7 @@ describe('happy paths', () => {
   });
 
   test('an application modified since its last tag deploys that tag and says so', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'ExpenseTracker' }], target: 'Quality' }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('succeeded');
@@ -109,8 +86,7 @@ describe('happy paths', () => {
     ['errors', 'finished_with_errors', 'failed'],
     ['aborted', 'aborted', 'aborted'],
   ] as const)('LifeTime ends %s → outcome %s', async (preset, status, outcome) => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({ name: preset, application: 'EmployeeBackoffice' });
     const handle = await r.start(request());
     const result = await r.run(() => handle.result());
@@ -124,8 +100,7 @@ describe('conflict gate', () => {
   const payroll = () => request({ applications: [{ app: 'PayrollPortal' }] });
 
   test('approve → the plan starts and finishes; the decision is recorded', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(payroll());
     const result = await r.run(async () => {
       const s = await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
@@ -152,8 +127,7 @@ describe('conflict gate', () => {
   });
 
   test('reject → the plan is deleted in LifeTime, outcome rejected', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(payroll());
     const result = await r.run(async () => {
       await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
@@ -169,8 +143,7 @@ describe('conflict gate', () => {
   });
 
   test('conflicts policy "reject" → deleted without a gate', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start({ ...payroll(), policies: { ...payroll().policies, conflicts: 'reject' } });
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('rejected');
@@ -179,8 +152,7 @@ describe('conflict gate', () => {
   });
 
   test('stray, unauthorised and self decisions are recorded and ignored, never carried into the gate', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const base = payroll();
     const handle = await r.start({ ...base, policies: { ...base.policies, approvers: ['alice', 'ci-bot'] } });
     const result = await r.run(async () => {
@@ -221,8 +193,7 @@ describe('intervention gate', () => {
   ] as const;
 
   test.each(infos)('%s → approve sends continue and the deployment succeeds', async (info) => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info });
     const handle = await r.start(request());
     const result = await r.run(async () => {
@@ -239,8 +210,7 @@ describe('intervention gate', () => {
   });
 
   test.each(infos)('%s → reject sends abort and the deployment ends aborted', async (info) => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info });
     const handle = await r.start(request());
     const result = await r.run(async () => {
@@ -256,8 +226,7 @@ describe('intervention gate', () => {
   });
 
   test('intervention policy "continue" for deployment_prepared continues without a gate', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({ name: 'needs-intervention', application: 'EmployeeBackoffice', info: 'deployment_prepared' });
     const handle = await r.start(
       request({
@@ -272,8 +241,7 @@ describe('intervention gate', () => {
 
 describe('robustness', () => {
   test('lost create response → the retry finds the plan by its marker: exactly one plan', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({ name: 'lost-create-response' });
     const handle = await r.start(request());
     const [result, s] = await r.run(async () => [await handle.result(), await handle.query(stateQuery)] as const);
@@ -285,8 +253,7 @@ describe('robustness', () => {
   });
 
   test('the same request started twice (same workflow ID) → attaches: one workflow, one plan', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const h1 = await r.start(request(), 'same-id-twice');
     const h2 = await r.start(request(), 'same-id-twice');
     expect(h2.firstExecutionRunId).toBe(h1.firstExecutionRunId);
@@ -297,8 +264,7 @@ describe('robustness', () => {
   });
 
   test('transient 5xx while polling → retried, the deployment completes', async () => {
-    rig = await makeRig(env, { speed: 150 });
-    const r = rig;
+    const r = await rigs.make({ speed: 150 });
     r.sim.setFaults({ errorEvery: 2, errorStatus: 503, match: { method: 'GET', path: '/status/?$' } });
     const handle = await r.start(request());
     const result = await r.run(() => handle.result());
@@ -312,8 +278,7 @@ describe('robustness', () => {
   });
 
   test('bad token → fails fast with the clear message; no plan', async () => {
-    rig = await makeRig(env, {}, 'not-the-token');
-    const r = rig;
+    const r = await rigs.make({}, 'not-the-token');
     const handle = await r.start(request());
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('failed');
@@ -326,8 +291,7 @@ describe('robustness', () => {
   });
 
   test('unknown application → clear error naming the known ones; no plan created', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'EmployeeBackofice' }] }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('failed');
@@ -337,8 +301,7 @@ describe('robustness', () => {
   });
 
   test('unknown environment → clear error naming the known ones; no plan created', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request({ target: 'Prod' }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('failed');
@@ -348,8 +311,7 @@ describe('robustness', () => {
   });
 
   test('invalid request → fails before anything happens in LifeTime, naming the field', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     // Started without the starter (which refuses it before starting): the workflow's own check answers.
     const handle = await env.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: r.taskQueue,
@@ -368,8 +330,7 @@ describe('robustness', () => {
 
 describe('cancellation cleans up in LifeTime', () => {
   test('cancel while saved (conflict gate open) → plan deleted, outcome cancelled', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'PayrollPortal' }] }));
     const result: DeployResult = await r.run(async () => {
       await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
@@ -382,8 +343,7 @@ describe('cancellation cleans up in LifeTime', () => {
   });
 
   test('cancel while running → abort sent, plan aborted', async () => {
-    rig = await makeRig(env, { speed: 20 });
-    const r = rig;
+    const r = await rigs.make({ speed: 20 });
     const handle = await r.start(request());
     const result = await r.run(async () => {
       await waitForState(handle, (x) => x.lifetimeStatus === 'running');
@@ -398,8 +358,7 @@ describe('cancellation cleans up in LifeTime', () => {
   });
 
   test('cancel while in an intervention gate → abort sent, plan aborted', async () => {
-    rig = await makeRig(env);
-    const r = rig;
+    const r = await rigs.make();
     r.sim.applyPreset({
       name: 'needs-intervention',
       application: 'EmployeeBackoffice',

@@ -14,7 +14,7 @@ import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../
 import type { deployApplications } from '../../src/workflows';
 import { stateQuery, WORKFLOW_TYPE, type DeployRequestInput, type DeployState } from '../../src/workflows/messages';
 import { startOptions } from '../../src/starter';
-import { createTestWorker, taskQueueForTest } from '../harness';
+import { createTestWorker, taskQueueForTest, useTestEnvironment } from '../harness';
 
 export const workflowsPath = require.resolve('../../src/workflows');
 
@@ -71,6 +71,38 @@ export async function makeRig(
   };
 }
 
+/**
+ * The preamble of a workflow test file: one Temporal environment (dev or time-skipping server) for the file, handed
+ * to `onStarted`, and `make()` for a rig per test, closed after it.
+ */
+export function useRigs(
+  start: () => Promise<TestWorkflowEnvironment>,
+  onStarted: (env: TestWorkflowEnvironment) => void,
+): { make(simOptions?: SimulatorOptions, clientToken?: string): Promise<Rig> } {
+  let env: TestWorkflowEnvironment | undefined;
+  let rig: Rig | undefined;
+  useTestEnvironment(start, (started) => {
+    env = started;
+    onStarted(started);
+  });
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+  return {
+    make: async (simOptions, clientToken) => (rig = await makeRig(env!, simOptions, clientToken)),
+  };
+}
+
+/** Realistic polling for long tests (the defaults). */
+export const DEFAULT_POLLING = { firstPollSeconds: 2, minIntervalSeconds: 2, maxIntervalSeconds: 30, backoff: 1.6 };
+
+/** A request for the time-skipping server, which cannot register custom search attributes. */
+export const timeSkippingRequest = (o: Partial<DeployRequestInput> = {}): DeployRequestInput => ({
+  ...request(o),
+  searchAttributes: false,
+});
+
 /** Polls the `state` query until `pred` holds (wall-clock bound, for dev-server tests). */
 export async function waitForState(
   handle: WorkflowHandle,
@@ -112,19 +144,47 @@ export async function maybeRecordHistory(
   writeFileSync(path.join(dir, `${scenario}.v${HISTORY_VERSION}.json`), historyToJSON(history));
 }
 
-/** The history length of each run of a workflow, following continue-as-new from its first run. */
+/** The histories of every run of a workflow, following continue-as-new from its first run. */
+export async function runHistories(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  firstRunId: string,
+): Promise<History[]> {
+  const histories: History[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.push(history);
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return histories;
+}
+
+/** The history length of each run of a workflow. */
 export async function runLengths(
   env: TestWorkflowEnvironment,
   workflowId: string,
   firstRunId: string,
 ): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
-    lengths.push(events.length);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return lengths;
+  return (await runHistories(env, workflowId, firstRunId)).map((h) => h.events?.length ?? 0);
+}
+
+/**
+ * The causes of the workflow tasks that failed or timed out, over every run (`TIMED_OUT` for a timeout), e.g.
+ * `UNHANDLED_COMMAND`: the server refused a completion because new signals had arrived (it retries at once).
+ */
+export async function failedWorkflowTasks(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  firstRunId: string,
+): Promise<string[]> {
+  const { temporal } = await import('@temporalio/proto');
+  const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+  const events = (await runHistories(env, workflowId, firstRunId)).flatMap((h) => h.events ?? []);
+  return events.flatMap((e) => {
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) return ['TIMED_OUT'];
+    if (e.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) return [];
+    const cause = WorkflowTaskFailedCause[e.workflowTaskFailedEventAttributes?.cause ?? 0] ?? 'UNKNOWN';
+    return [cause.replace(/^WORKFLOW_TASK_FAILED_CAUSE_/, '')];
+  });
 }
