@@ -57,7 +57,13 @@ export interface DeploymentsQuery {
   targetEnvironmentKey?: string;
 }
 export interface CommandOptions {
+  /** `RedeployOutdated`: also redeploy the consumers the plan makes outdated. */
   redeployOutdated?: boolean;
+  /**
+   * `ContinueWithErrors` (undocumented; OutSystems' CI scripts send it): `start` a plan that still has conflicts.
+   * Without it LifeTime refuses to start such a plan (400); it may refuse anyway (older LifeTime).
+   */
+  continueWithErrors?: boolean;
 }
 
 /** A plain-text deployment key (GUID-like); guards against an HTML page or prose read as a key. */
@@ -202,7 +208,8 @@ export class LifeTimeClient {
       if (!DeploymentCommand.safeParse(command).success) {
         throw badInput(e, 'command', `unknown command; expected one of: ${DeploymentCommand.options.join(', ')}`);
       }
-      await this.#http.request({ ...e, query: { RedeployOutdated: bool(o.redeployOutdated) }, signal: call?.signal });
+      const query = { RedeployOutdated: bool(o.redeployOutdated), ContinueWithErrors: bool(o.continueWithErrors) };
+      await this.#http.request({ ...e, query, signal: call?.signal });
     },
     status: async (key: string, call?: CallOptions): Promise<DeploymentStatusResponse> =>
       this.#getJson(DeploymentStatusResponse, endpoint('GET', '/deployments/{key}/status/', { key }), {}, call),

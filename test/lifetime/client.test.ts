@@ -265,6 +265,22 @@ describe('deployments', () => {
     expect(sent()).toMatchObject({ method: 'POST', path: `/deployments/${PLAN}/${command}/`, query });
   });
 
+  test.each([
+    [{ continueWithErrors: true }, { ContinueWithErrors: 'true' }],
+    [
+      { continueWithErrors: true, redeployOutdated: false },
+      { RedeployOutdated: 'false', ContinueWithErrors: 'true' },
+    ],
+    [{ continueWithErrors: false }, { ContinueWithErrors: 'false' }],
+    [{}, {}],
+  ])('start %j → the query is exactly %j (ContinueWithErrors only when given)', async (o, query) => {
+    const sent = answer(202);
+    await expect(lt.deployments.start(PLAN, o)).resolves.toBeUndefined();
+    const req = sent();
+    expect(req).toMatchObject({ method: 'POST', path: `/deployments/${PLAN}/start/` });
+    expect(req.query).toEqual(query);
+  });
+
   test('command with an unknown command → error naming it; nothing sent', async () => {
     answer(202);
     const err = await lt.deployments.command(PLAN, 'retry' as 'start').catch((e: unknown) => e);
