@@ -1,7 +1,7 @@
 /**
  * Every response of every deployment-related endpoint, in every scenario, validated against the published
- * Swagger (read at test time; see ./swagger.ts). Zero violations allowed, and a coverage list makes sure
- * each endpoint was seen with its success and error statuses.
+ * Swagger, whose facts the repository keeps in ./lifetime-api-v2.facts.json (see ./swagger.ts). Zero violations
+ * allowed, and a coverage list makes sure each endpoint was seen with its success and error statuses.
  */
 import { INTERVENTION_INFOS } from '../../src/lifetime/schemas';
 import type { SimulatorHandle } from '../../src/simulator';
@@ -31,6 +31,30 @@ const run = async (key: string): Promise<void> => {
 };
 
 describe('Swagger conformance', () => {
+  test('the facts say where they come from and carry no prose', () => {
+    const { source, paths, definitions } = checker.swagger;
+    expect(source).toEqual(
+      expect.objectContaining({
+        name: 'lifetime-api-v2.swagger.json',
+        madeOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      }),
+    );
+    expect(Object.keys(paths).length).toBeGreaterThan(50);
+    expect(Object.keys(definitions)).toEqual(
+      expect.arrayContaining(['Deployment_v2', 'DeploymentResponse', 'Exception']),
+    );
+    const prose: string[] = [];
+    const walk = (node: unknown, at: string, names = false): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        if (!names && ['description', 'summary', 'example', 'default'].includes(k)) prose.push(`${at}/${k}`);
+        walk(v, `${at}/${k}`, !names && k === 'properties');
+      }
+    };
+    walk({ paths, definitions }, '');
+    expect(prose).toEqual([]);
+  });
+
   test('the checker reports a wrong body, a wrong content type and an undocumented status', () => {
     const local = new SwaggerChecker();
     const headers = new Headers({ 'content-type': 'application/json' });

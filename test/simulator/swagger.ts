@@ -1,25 +1,25 @@
 /**
- * Validates simulator responses against the published Swagger 2.0 file, read at test time from
- * ../shared/reference/lifetime-api-v2.swagger.json (its one trailing comma is dropped before JSON.parse).
+ * Validates simulator responses against the facts of the published LifeTime API v2 Swagger 2.0 file, kept in the
+ * repository as ./lifetime-api-v2.facts.json (endpoints, status codes, response schemas and definitions, without
+ * the prose; made by scripts/extract-swagger-facts.ts, `npm run swagger:facts`, which notes its source and date).
  *
- * For a request (method + path below the base path) and its status, the Swagger response entry of the
- * matching path template gives the schema; the `definitions` are compiled with ajv. Two tightenings make
- * the check catch more: every object definition is closed (`additionalProperties: false`), so a misspelt
- * field is a violation; and formats are checked (`date-time`, `int32`, `int64`). The one LifeTime date
- * without a zone, the "never" sentinel 1900-01-01T00:00:00, is accepted as a date-time.
+ * For a request (method + path below the base path) and its status, the response entry of the matching path
+ * template gives the schema; the `definitions` are compiled with ajv. Two tightenings make the check catch more:
+ * every object definition is closed (`additionalProperties: false`), so a misspelt field is a violation; and
+ * formats are checked (`date-time`, `int32`, `int64`). The one LifeTime date without a zone, the "never"
+ * sentinel 1900-01-01T00:00:00, is accepted as a date-time.
  *
  * Statuses the Swagger does not document for a path are violations, except: 201 for `POST /deployments/`
- * (the Swagger says 200; LifeTime and the pipeline use 201: reference §10), checked against the 200 entry;
- * and 401/429/5xx (authentication and injected faults), whose bodies are checked against `Exception`.
+ * (the Swagger says 200; LifeTime answers 201 with the new key, and clients accept both), checked against the
+ * 200 entry; and 401/429/5xx (authentication and injected faults), whose bodies are checked against `Exception`.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SWAGGER_PATH = join(__dirname, '..', '..', '..', 'shared', 'reference', 'lifetime-api-v2.swagger.json');
+export const SWAGGER_FACTS_PATH = join(__dirname, 'lifetime-api-v2.facts.json');
 
 interface SwaggerResponse {
-  description?: string;
   schema?: Record<string, unknown>;
 }
 interface SwaggerOperation {
@@ -27,14 +27,14 @@ interface SwaggerOperation {
   responses: Record<string, SwaggerResponse>;
 }
 interface Swagger {
+  source: { name: string; madeOn: string };
   basePath: string;
   paths: Record<string, Record<string, SwaggerOperation>>;
   definitions: Record<string, Record<string, unknown>>;
 }
 
 export function loadSwagger(): Swagger {
-  const raw = readFileSync(SWAGGER_PATH, 'utf8');
-  return JSON.parse(raw.replace(/,(\s*[}\]])/g, '$1')) as Swagger;
+  return JSON.parse(readFileSync(SWAGGER_FACTS_PATH, 'utf8')) as Swagger;
 }
 
 /** Deep copy with `$ref`s pointed at the compiled definitions and every object definition closed. */
