@@ -4,7 +4,7 @@
  *   2. the LifeTime simulator (seed data, time sped up), 3. a worker,
  *   4. EmployeeBackoffice Development → Production with live progress,
  *   5. PayrollPortal → Production, which stops at a conflict gate; shows how to approve; approves it
- *      (interactive terminals wait for you: approve from the CLI, `temporal workflow signal` or the UI).
+ *      (interactive terminals wait for you: approve from the CLI, `npm run temporal -- workflow signal` or the UI).
  * Leaves no processes behind unless --keep.
  */
 import * as path from 'node:path';
@@ -135,12 +135,12 @@ async function main(): Promise<number> {
     await new Promise((r) => setTimeout(r, 1500)); // let the progress lines print
     say('');
     say('The deployment is paused at the conflict gate. Approve it in any of these ways:');
-    say(`  • CLI:          npx lifetime-deploy approve ${id} --by <your name>`);
+    say(`  • CLI:          TEMPORAL_ADDRESS=${address} npx lifetime-deploy approve ${id} --by you`);
     say(
-      `  • Temporal CLI: temporal workflow signal --address ${address} --workflow-id ${id} --name approve --input '{"by":"<your name>"}'`,
+      `  • Temporal CLI: npm run temporal -- workflow signal --address ${address} --workflow-id ${id} --name approve --input '{"by":"you"}'`,
     );
     say(
-      `  • Temporal UI:  ${uiUrl}/namespaces/default/workflows/${id} → "Send a Signal", name approve, input {"by":"<your name>"}`,
+      `  • Temporal UI:  ${uiUrl}/namespaces/default/workflows/${id} → "Send a Signal", name approve, input {"by":"you"}`,
     );
     if (interactive) {
       say('\nWaiting for your decision (or press Enter to approve as demo-operator) …');
