@@ -4,9 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Command, Option } from 'commander';
+import { userInfo } from 'node:os';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import {
@@ -19,7 +22,15 @@ import {
 } from './workflows/messages';
 import { describeIssues, quoteValue } from './workflows/describe-issues';
 import { summaryLine } from './workflows/presentation';
-import { CliError, ExitCode, exitCodeForResult, workflowUrl, type CliContext, type Io } from './cli/common';
+import {
+  CliError,
+  ExitCode,
+  exitCodeForResult,
+  warnIfNoWorker,
+  workflowUrl,
+  type CliContext,
+  type Io,
+} from './cli/common';
 import { follow } from './cli/follow';
 import type { deployApplications } from './workflows';
 
@@ -64,9 +75,19 @@ const FLAG_FOR: Record<string, string> = {
   'policies.approvers': '--approver',
   'policies.polling.minIntervalSeconds': '--poll-min',
   'policies.polling.maxIntervalSeconds': '--poll-max',
+  'policies.polling.firstPollSeconds': '--poll-min',
   'policies.polling': '--poll-min/--poll-max',
   'policies.intervention': '--on-intervention',
 };
+
+/** The OS account running the CLI (containers and CI runners often have no $USER); '' when there is none. */
+function osAccount(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
 
 /** A decimal number flag (`12`, `0.5`); empty, hex, exponent and other forms are refused, naming the flag. */
 function num(flag: string, v: string | undefined): number | undefined {
@@ -112,7 +133,7 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
     target: f.to,
     notes: f.notes ?? '',
     redeployOutdated: f.redeployOutdated ?? false,
-    requestedBy: f.requestedBy ?? env.LIFETIME_DEPLOY_USER ?? env.USER ?? '',
+    requestedBy: f.requestedBy ?? (env.LIFETIME_DEPLOY_USER || env.USER || osAccount()),
     policies: {
       ...(f.onConflict ? { conflicts: f.onConflict } : {}),
       ...(f.onBusy || f.busyWaitMinutes !== undefined
@@ -161,7 +182,9 @@ function flagFor(path: readonly PropertyKey[]): string {
 
 /**
  * The one way a deployment is started (the CLI, the demo, the benchmark and the tests use it): a static summary and
- * details for the Temporal UI, the initial search attributes (when the namespace has them), and attach-on-repeat.
+ * details for the Temporal UI, and the initial search attributes (when the namespace has them) with what was asked,
+ * so a deployment that fails before resolving still shows its applications and environments. A second start with
+ * the same ID fails (`startOrAttach` attaches to it).
  */
 export function startOptions(
   request: DeployRequestInput,
@@ -173,7 +196,7 @@ export function startOptions(
     taskQueue,
     workflowId,
     args: [request],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdConflictPolicy: 'FAIL',
     staticSummary: summaryLine(parsed),
     staticDetails: `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}`,
     ...(parsed.searchAttributes
@@ -182,10 +205,35 @@ export function startOptions(
             { key: sa.requestedBy, value: parsed.requestedBy },
             { key: sa.status, value: 'none' },
             { key: sa.gate, value: 'none' },
+            { key: sa.applications, value: parsed.applications.map((a) => a.app ?? a.versionKey ?? '?') },
+            { key: sa.source, value: parsed.source },
+            { key: sa.target, value: parsed.target },
           ],
         }
       : {}),
   };
+}
+
+/**
+ * Starts a deployment, or attaches to the running one with the same workflow ID: the server's answer (already
+ * started) tells which, whatever the load.
+ */
+export async function startOrAttach(
+  client: Client,
+  request: DeployRequestInput,
+  taskQueue: string,
+  workflowId: string,
+): Promise<{ handle: WorkflowHandle<typeof deployApplications>; existing: boolean }> {
+  try {
+    const handle = await client.workflow.start<typeof deployApplications>(
+      WORKFLOW_TYPE,
+      startOptions(request, taskQueue, workflowId),
+    );
+    return { handle, existing: false };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { handle: client.workflow.getHandle<typeof deployApplications>(workflowId), existing: true };
+  }
 }
 
 /** A stable ID for a request: repeating the same request attaches to the running deployment. */
@@ -210,27 +258,15 @@ export async function deploy(
 ): Promise<ExitCode> {
   const request = buildRequest(flags, env);
   const workflowId = flags.id ?? defaultWorkflowId(request);
-  let handle;
-  let existing = false;
-  const before = Date.now();
-  try {
-    handle = await ctx.client.workflow.start<typeof deployApplications>(
-      WORKFLOW_TYPE,
-      startOptions(request, ctx.taskQueue, workflowId),
-    );
-    existing = (await handle.describe()).startTime.getTime() < before - 1000;
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new CliError(`deployment ${workflowId} already exists`, ExitCode.InvalidInput);
-    throw err;
-  }
+  const { handle, existing } = await startOrAttach(ctx.client, request, ctx.taskQueue, workflowId);
   const url = workflowUrl(ctx, workflowId);
   if (flags.json && !flags.wait) {
-    io.out(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, existing }));
+    io.out(JSON.stringify({ workflowId, url, existing }));
     return ExitCode.Success;
   }
   io.err(`${existing ? 'already running (same request): ' : 'started '}${workflowId}`);
   io.err(`Temporal UI: ${url}`);
+  if (!flags.wait) await warnIfNoWorker(ctx, io); // with --wait, follow() says so when nothing answers
   if (!flags.wait) {
     io.out(workflowId);
     return ExitCode.Success;
@@ -261,7 +297,10 @@ export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) 
     .requiredOption('--from <env>', 'source environment name or key')
     .requiredOption('--to <env>', 'target environment name or key')
     .option('--notes <text>', 'notes for the deployment plan')
-    .option('--requested-by <name>', 'who asks for this deployment (default: $LIFETIME_DEPLOY_USER or $USER)')
+    .option(
+      '--requested-by <name>',
+      'who asks for this deployment (default: $LIFETIME_DEPLOY_USER, $USER, or the OS account)',
+    )
     .option('--redeploy-outdated', 'also redeploy consumer apps this plan makes outdated')
     .addOption(new Option('--on-conflict <policy>', 'when the plan has conflicts').choices(['gate', 'reject']))
     .addOption(new Option('--on-busy <policy>', 'when the target runs another plan').choices(['wait', 'fail']))

@@ -15,6 +15,7 @@ import {
 import { createActivities } from './activities';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { LifeTimeClient } from './lifetime';
+import { checkLifeTime } from './lifetime-check';
 import { ensureSearchAttributes } from './temporal-setup';
 
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -70,6 +71,24 @@ export async function createWorker(cfg: WorkerConfig, connection?: NativeConnect
   });
 }
 
+/**
+ * LifeTime did not answer at start: say so loudly, and check again (every 30 s) until it does; deployments retry
+ * meanwhile and show why. A wrong setting found later is reported the same way.
+ */
+function watchUnreachable(cfg: WorkerConfig, first: string): void {
+  const log = Runtime.instance().logger;
+  log.error(`${first}; the worker runs anyway and checks again every 30 s (deployments retry meanwhile)`);
+  const timer = setInterval(() => {
+    void checkLifeTime(cfg.lifetime).then((r) => {
+      if (r.ok) {
+        log.info('LifeTime reachable again, token accepted', { lifetime: cfg.lifetime.baseUrl });
+        clearInterval(timer);
+      } else log.error(`${r.message}; checking again in 30 s`);
+    });
+  }, 30_000);
+  timer.unref();
+}
+
 export async function main(env = process.env): Promise<number> {
   let cfg: WorkerConfig;
   try {
@@ -83,6 +102,17 @@ export async function main(env = process.env): Promise<number> {
   }
   installRuntime(cfg);
   const log = Runtime.instance().logger;
+  const check = await checkLifeTime(cfg.lifetime);
+  if (!check.ok && check.kind === 'config') {
+    process.stderr.write(`lifetime-deploy worker: ${check.message}\n`);
+    return 2;
+  }
+  if (check.ok)
+    log.info('LifeTime reachable, token accepted', {
+      lifetime: cfg.lifetime.baseUrl,
+      environments: check.environments,
+    });
+  else watchUnreachable(cfg, check.message);
   let worker: Worker;
   try {
     worker = await createWorker(cfg);

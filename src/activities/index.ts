@@ -210,9 +210,12 @@ export const createActivities = (lt: LifeTimeClient) => {
     },
 
     /** Step 4: plan details (runs LifeTime's validation); conflicts in readable form. */
-    async getPlan(
-      key: string,
-    ): Promise<{ conflicts: string[]; applicationsToRedeploy: string[]; modulesToDelete: string[] }> {
+    async getPlan(key: string): Promise<{
+      conflicts: string[];
+      applicationsToRedeploy: string[];
+      modulesToDelete: string[];
+      detailsUrl?: string;
+    }> {
       return guard(async () => {
         const d = await lt.deployments.get(key, opts());
         return {
@@ -223,6 +226,7 @@ export const createActivities = (lt: LifeTimeClient) => {
           }),
           applicationsToRedeploy: d.ApplicationsToRedeploy,
           modulesToDelete: d.ModulesToDelete.map((m) => m.Name ?? m.Key ?? '?'),
+          detailsUrl: d.Deployment.DetailsURL,
         };
       });
     },
@@ -236,6 +240,8 @@ export const createActivities = (lt: LifeTimeClient) => {
       key: string;
       targetKey: string;
       redeployOutdated: boolean;
+      /** Start despite conflicts (they were approved at the gate). */
+      continueWithErrors?: boolean;
     }): Promise<{ started: boolean; busy?: string; reconciled?: string }> {
       return guard(async () => {
         if (activityInfo().attempt > 1 && (await isStarted(input.key))) {
@@ -244,7 +250,8 @@ export const createActivities = (lt: LifeTimeClient) => {
         // A refusal with no other plan running may be a race with a plan that just ended: one more try.
         for (let attempt = 1; ; attempt++) {
           try {
-            await lt.deployments.start(input.key, { redeployOutdated: input.redeployOutdated }, opts());
+            const { redeployOutdated, continueWithErrors } = input;
+            await lt.deployments.start(input.key, { redeployOutdated, continueWithErrors }, opts());
             return { started: true };
           } catch (err) {
             if (!(isLifeTimeError(err) && err.status === 400)) throw err;

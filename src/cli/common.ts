@@ -1,7 +1,14 @@
 /** What every CLI command shares: exit codes, the Temporal client, output helpers. */
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DEFAULT_TASK_QUEUE, type DeployResult, type Outcome } from '../workflows/messages';
+import {
+  DEFAULT_TASK_QUEUE,
+  stateQuery,
+  type DeployResult,
+  type DeployState,
+  type Outcome,
+} from '../workflows/messages';
 
 /** Every exit code of the CLI (the README table is written from this object). */
 export const ExitCode = {
@@ -28,7 +35,7 @@ export const EXIT_CODE_DOCS: Record<keyof typeof ExitCode, string> = {
   TimedOut: 'the deployment deadline passed (the plan was deleted or aborted)',
   Cancelled: 'the workflow was cancelled (the plan was deleted or aborted)',
   NotFound: 'no such deployment workflow',
-  Ignored: 'a decision was recorded but ignored (no gate open, not allowed)',
+  Ignored: 'a decision was recorded but ignored (no gate open, not allowed), or the deployment has already ended',
 };
 
 function exitCodeForOutcome(outcome: Outcome): ExitCode {
@@ -119,4 +126,45 @@ export function workflowUrl(ctx: Pick<CliContext, 'uiBase' | 'namespace'>, workf
 /** Maps a gRPC "not found" to a CLI error. */
 export function isNotFound(err: unknown): boolean {
   return (err as { name?: string })?.name === 'WorkflowNotFoundError';
+}
+
+/** How many workers poll the task queue for workflow tasks (0: nobody will run the deployment now). */
+export async function workflowPollers(ctx: CliContext): Promise<number> {
+  const r = await ctx.client.workflowService.describeTaskQueue({
+    namespace: ctx.namespace,
+    taskQueue: { name: ctx.taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return r.pollers?.length ?? 0;
+}
+
+/** Says so when no worker polls the task queue: the deployment waits until one starts. Returns the poller count. */
+export async function warnIfNoWorker(ctx: CliContext, io: Io): Promise<number> {
+  const n = await workflowPollers(ctx).catch(() => -1);
+  if (n === 0) {
+    io.err(
+      `⚠ no worker polls task queue "${ctx.taskQueue}" in namespace "${ctx.namespace}": nothing runs until one ` +
+        'starts (`npm run worker`, or check LIFETIME_DEPLOY_TASK_QUEUE)',
+    );
+  }
+  return n;
+}
+
+/** The `state` query, or undefined when no worker answers within `ms` (a query needs a running worker). */
+export async function queryState(ctx: CliContext, handle: WorkflowHandle, ms = 5000): Promise<DeployState | undefined> {
+  try {
+    return await ctx.client.withDeadline(Date.now() + ms, () => handle.query(stateQuery));
+  } catch (err) {
+    if (isNotFound(err)) throw err;
+    return undefined;
+  }
+}
+
+/** How a deployment that is no longer running ended (`completed: outcome succeeded`, `terminated`, …), or undefined. */
+export async function endedAs(handle: WorkflowHandle): Promise<string | undefined> {
+  const desc = await handle.describe();
+  if (desc.status.name === 'RUNNING') return undefined;
+  if (desc.status.name !== 'COMPLETED') return desc.status.name.toLowerCase();
+  const r = (await handle.result()) as DeployResult;
+  return `completed: outcome ${r.outcome}${r.lifetimeStatus ? `, LifeTime ${r.lifetimeStatus}` : ''}`;
 }

@@ -2,9 +2,10 @@
  * Follows a deployment as it happens: the step, the LifeTime status, each new deployment log line, and at a
  * gate the exact commands to approve or reject. Human progress goes to stderr; the result (with --json) to stdout.
  */
-import { stateQuery, type DeployResult, type DeployState } from '../workflows/messages';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DeployResult, DeployState } from '../workflows/messages';
 import { answerCommands } from '../workflows/presentation';
-import type { CliContext, Io } from './common';
+import { queryState, warnIfNoWorker, type CliContext, type Io } from './common';
 
 export interface FollowOptions {
   json?: boolean;
@@ -18,6 +19,7 @@ export function gateInstructions(workflowId: string, state: DeployState): string
     `⏸  ${g.kind} gate open: ${g.reason}`,
     ...(g.conflicts ?? []).map((c) => `     - ${c}`),
     `   approve → ${g.onApprove}; reject → ${g.onReject}; at ${g.deadline}: ${g.onTimeout}`,
+    ...(state.detailsUrl ? [`   in LifeTime: ${state.detailsUrl}`] : []),
     ...answerCommands(workflowId).map((c) => `   ${`${c.where}:`.padEnd(9)}${c.command}`),
   ];
 }
@@ -26,11 +28,29 @@ export function resultLines(r: DeployResult): string[] {
   const lines = [
     `outcome: ${r.outcome}${r.lifetimeStatus ? ` (LifeTime: ${r.lifetimeStatus})` : ''}${r.deploymentKey ? `, plan ${r.deploymentKey}` : ''}`,
   ];
+  if (r.detailsUrl) lines.push(`in LifeTime: ${r.detailsUrl}`);
   if (r.cleanup) lines.push(`cleanup: ${r.cleanup}`);
   if (r.failure) lines.push(`failure (${r.failure.type}): ${r.failure.message}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push(`${r.polls} status polls, ${r.durations.totalSeconds} s in all`);
   return lines;
+}
+
+/** The activities being retried, as `LifeTime call resolveEnvironments failing: … (attempt 3, next try in 8 s)`. */
+async function retryingCalls(handle: WorkflowHandle): Promise<string> {
+  const desc = await handle.describe();
+  return (desc.raw.pendingActivities ?? [])
+    .filter((a) => (a.attempt ?? 1) > 1 && a.lastFailure)
+    .map((a) => {
+      const next = a.nextAttemptScheduleTime?.seconds
+        ? Math.max(0, Math.round(Number(a.nextAttemptScheduleTime.seconds) - Date.now() / 1000))
+        : undefined;
+      const cause = a.lastFailure?.cause?.message ?? a.lastFailure?.message ?? 'unknown error';
+      return `⟳ LifeTime call ${a.activityType?.name ?? '?'} failing: ${cause} (attempt ${a.attempt}${
+        next !== undefined ? `, next try in ${next} s` : ''
+      })`;
+    })
+    .join('; ');
 }
 
 /** Prints progress until the workflow ends; returns its result (throws WorkflowFailedError on failure). */
@@ -54,12 +74,22 @@ export async function follow(
   let lastDecisions = 0;
   let lastUnreadable = '';
   const interval = opts.intervalMs ?? 1000;
+  let lastRetry = '';
+  let checkedWorker = false;
+  let lastDescribe = 0;
   while (!done) {
-    let s: DeployState | undefined;
-    try {
-      s = await handle.query(stateQuery);
-    } catch {
-      s = undefined; // not yet queryable (no worker yet) or just finished
+    // Not queryable: no worker yet, or the deployment just finished.
+    const s: DeployState | undefined = await queryState(ctx, handle, 3000).catch(() => undefined);
+    if (!s && !checkedWorker && !done) {
+      checkedWorker = true;
+      await warnIfNoWorker(ctx, io);
+    }
+    if (Date.now() - lastDescribe >= 3000 && !done) {
+      // LifeTime calls being retried (the activity's attempts), with their cause: no silent waits.
+      lastDescribe = Date.now();
+      const retry = await retryingCalls(handle).catch(() => '');
+      if (retry && retry !== lastRetry) io.err(`  ${retry}`);
+      lastRetry = retry;
     }
     if (s) {
       if (s.step !== lastStep) {

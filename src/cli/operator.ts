@@ -7,13 +7,23 @@ import {
   DecisionPayload,
   rejectSignal,
   searchAttributes as sa,
-  stateQuery,
   WORKFLOW_TYPE,
   type DeployResult,
   type DeployState,
 } from '../workflows/messages';
 import { describeIssues } from '../workflows/describe-issues';
-import { CliError, ExitCode, exitCodeForResult, isNotFound, workflowUrl, type CliContext, type Io } from './common';
+import {
+  CliError,
+  endedAs,
+  ExitCode,
+  exitCodeForResult,
+  isNotFound,
+  queryState,
+  warnIfNoWorker,
+  workflowUrl,
+  type CliContext,
+  type Io,
+} from './common';
 import { follow, gateInstructions, resultLines } from './follow';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
@@ -38,12 +48,20 @@ export async function decide(
   json = false,
 ): Promise<ExitCode> {
   const handle = ctx.client.workflow.getHandle(workflowId);
-  let before: DeployState;
-  try {
-    before = await handle.query(stateQuery);
-  } catch (err) {
+  const ended = await endedAs(handle).catch((err: unknown) => {
     if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
+    throw err;
+  });
+  if (ended) {
+    const msg = `${workflowId} has ended (${ended}): there is no gate to ${kind}`;
+    if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, applied: false, ended }));
+    else io.out(msg);
+    return ExitCode.Ignored;
+  }
+  const before = await queryState(ctx, handle);
+  if (!before) {
     // No worker answers queries right now (e.g. all workers down): the signal is still stored durably.
+    await warnIfNoWorker(ctx, io);
     await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);
     const msg = `${kind} by ${payload.by} sent to ${workflowId}; no worker answered to confirm it, it will be applied (or ignored) when a worker runs`;
     if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, sent: true, confirmed: false }));
@@ -53,7 +71,7 @@ export async function decide(
   const count = before.decisions.length;
   await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);
   for (let i = 0; i < 100; i++) {
-    const s = await handle.query(stateQuery).catch(() => undefined);
+    const s = await queryState(ctx, handle);
     const mine = s?.decisions.slice(count).find((d) => d.by === payload.by && d.decision === kind);
     if (mine) {
       if (json) io.out(JSON.stringify({ workflowId, ...mine }));
@@ -91,15 +109,27 @@ export async function status(
       else for (const l of [`${workflowId}: completed`, ...resultLines(r)]) io.out(l);
       return exitCodeForResult(r);
     }
-    const s = desc.status.name === 'RUNNING' ? await handle.query(stateQuery) : undefined;
+    const s = desc.status.name === 'RUNNING' ? await queryState(ctx, handle) : undefined;
+    if (desc.status.name === 'RUNNING' && !s) await warnIfNoWorker(ctx, io);
     if (opts.json) {
       io.out(JSON.stringify({ workflowId, status: desc.status.name, state: s }));
     } else {
       io.out(`${workflowId}: ${desc.status.name.toLowerCase()}  (${workflowUrl(ctx, workflowId)})`);
+      if (!s && desc.status.name === 'RUNNING') {
+        // No worker answered: what the server knows without one (the search attributes).
+        const get = (k: { name: string }) =>
+          (desc.searchAttributes?.[k.name] as unknown[] | undefined)?.join(', ') ?? '-';
+        io.out(
+          `(no worker answered the state query; from the search attributes) applications: ${get(sa.applications)}; ` +
+            `${get(sa.source)} → ${get(sa.target)}; plan: ${get(sa.deploymentKey)}; LifeTime: ${get(sa.status)}; ` +
+            `gate: ${get(sa.gate)}`,
+        );
+      }
       if (s) {
         io.out(
           `step: ${s.step}; plan: ${s.deploymentKey ?? '-'}; LifeTime: ${s.lifetimeStatus ?? '-'}${s.info ? ` / ${s.info}` : ''}; polls: ${s.polls}`,
         );
+        if (s.detailsUrl) io.out(`in LifeTime: ${s.detailsUrl}`);
         for (const l of s.log.slice(-5)) io.out(`  │ ${l.message}`);
         for (const l of gateInstructions(workflowId, s)) io.out(l);
       }
@@ -167,8 +197,14 @@ export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitC
 }
 
 export async function cancel(ctx: CliContext, workflowId: string, io: Io): Promise<ExitCode> {
+  const handle = ctx.client.workflow.getHandle(workflowId);
   try {
-    await ctx.client.workflow.getHandle(workflowId).cancel();
+    const ended = await endedAs(handle);
+    if (ended) {
+      io.out(`nothing to cancel: ${workflowId} has ended (${ended})`);
+      return ExitCode.Ignored;
+    }
+    await handle.cancel();
   } catch (err) {
     if (isNotFound(err)) throw new CliError(`no deployment ${workflowId}`, ExitCode.NotFound);
     throw err;

@@ -346,6 +346,10 @@ export interface DeployState {
   runs: number;
   /** The conflict gate is behind us (no conflicts, or approved). */
   conflictsCleared?: boolean;
+  /** The conflicts a person (or the gate deadline) approved: `start` then says ContinueWithErrors=true. */
+  approvedConflicts?: string[];
+  /** LifeTime's link to the plan in its console (LifeTime 11.22+). */
+  detailsUrl?: string;
   /** When the busy-target wait began. */
   busySince?: string;
   /** A decided `continue` / `abort` whose reply was lost or failed: sent again (after reading the plan). */
@@ -364,6 +368,8 @@ export interface DeployResult {
   lifetimeStatus?: DeploymentStatus;
   planDeleted?: boolean;
   deploymentKey?: string;
+  /** LifeTime's link to the plan in its console, when LifeTime gives one. */
+  detailsUrl?: string;
   source?: EnvRef;
   target?: EnvRef;
   applications: ResolvedApp[];

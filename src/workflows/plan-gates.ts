@@ -29,7 +29,10 @@ export async function conflictGate(
         : undefined,
   });
   if (decision === 'reject') await deletePlan(d);
-  if (decision === 'approve') d.s.conflictsCleared = true;
+  if (decision === 'approve') {
+    d.s.conflictsCleared = true;
+    d.s.approvedConflicts = conflicts;
+  }
   return decision;
 }
 

@@ -44,14 +44,18 @@ export interface AnswerCommand {
   command: string;
 }
 
-/** The exact commands that answer the open gate of a deployment (the decision payload is `{"by", "reason"}`). */
+/**
+ * The exact commands that answer the open gate of a deployment (the decision payload is `{"by", "reason"}`), as
+ * they run in the project's folder: `npx lifetime-deploy`, and the project's Temporal CLI through `npm run temporal`
+ * (where the Temporal CLI is installed, `temporal workflow signal …` is the same).
+ */
 export function answerCommands(workflowId: string): AnswerCommand[] {
   return [
-    { where: 'approve', command: `lifetime-deploy approve ${workflowId} --by <your name> [--reason <text>]` },
-    { where: 'reject', command: `lifetime-deploy reject ${workflowId} --by <your name> [--reason <text>]` },
+    { where: 'approve', command: `npx lifetime-deploy approve ${workflowId} --by <your name> [--reason <text>]` },
+    { where: 'reject', command: `npx lifetime-deploy reject ${workflowId} --by <your name> [--reason <text>]` },
     {
       where: 'Temporal CLI',
-      command: `temporal workflow signal --workflow-id ${workflowId} --name approve --input '{"by":"<your name>"}'`,
+      command: `npm run temporal -- workflow signal --workflow-id ${workflowId} --name approve --input '{"by":"<your name>"}'`,
     },
     {
       where: 'Temporal UI',

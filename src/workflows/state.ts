@@ -54,6 +54,7 @@ export function toResult(s: DeployState, outcome: Outcome, now: Date): DeployRes
     lifetimeStatus: s.lifetimeStatus,
     planDeleted: s.planDeleted,
     deploymentKey: s.deploymentKey,
+    detailsUrl: s.detailsUrl,
     source: s.source,
     target: s.target,
     applications: s.applications,

@@ -5,7 +5,7 @@
 import { sleep, workflowInfo } from '@temporalio/workflow';
 import { act, commands, create, lookups } from './activity-proxies';
 import { CONTINUE_AS_NEW } from './continue-as-new';
-import { DeploymentFailure, type Deployment } from './deployment';
+import { DeploymentFailure, failureOf, type Deployment } from './deployment';
 import { LIMITS } from './messages';
 import type { Decision } from './gates';
 import { conflictGate } from './plan-gates';
@@ -68,6 +68,7 @@ export async function checkConflicts(d: Deployment): Promise<Decision | typeof C
   const details = await d.patiently('plan details', () =>
     act.lookups.getPlan.executeWithOptions({ ...lookups, summary: `Check conflicts of ${key}` }, [key]),
   );
+  if (details.detailsUrl) s.detailsUrl = clip(details.detailsUrl, LIMITS.notes);
   if (details.applicationsToRedeploy.length) {
     addNote(s, `LifeTime will redeploy: ${details.applicationsToRedeploy.join(', ')}`);
   }
@@ -92,9 +93,23 @@ export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_A
   const { action, maxWaitMinutes, checkIntervalSeconds } = req.policies.busyTarget;
   if (s.step !== 'wait-for-target') d.step('start');
   for (;;) {
-    const r = await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
-      { key, targetKey: s.target!.key, redeployOutdated: req.redeployOutdated },
-    ]);
+    const continueWithErrors = !!s.approvedConflicts; // approved conflicts: LifeTime must be told to go on anyway
+    let r;
+    try {
+      r = await act.commands.startPlan.executeWithOptions({ ...commands, summary: `Start plan ${key}` }, [
+        { key, targetKey: s.target!.key, redeployOutdated: req.redeployOutdated, continueWithErrors },
+      ]);
+    } catch (err) {
+      const f = failureOf(err);
+      if (f.type !== 'StartRefused' || !s.approvedConflicts) throw err;
+      const n = s.approvedConflicts.length;
+      throw new DeploymentFailure(
+        'StartRefused',
+        `LifeTime refused to start the plan despite the approval of its conflict${n === 1 ? '' : 's'} ` +
+          `(${s.approvedConflicts.join('; ')}): ${f.message}. Solve the conflicts in LifeTime (or deploy the ` +
+          'applications they name together), then deploy again; the plan was deleted.',
+      );
+    }
     if (r.started) {
       s.timings.startedAt = new Date().toISOString();
       if (r.reconciled) addNote(s, r.reconciled);

@@ -13,6 +13,7 @@ export function detailsText(req: DeployRequest, s: DeployState): string {
   const id = workflowInfo().workflowId;
   const lines = [`**${summaryLine(req, s)}**`, '', `Step: ${STEP_TEXT[s.step]}`];
   if (s.deploymentKey) lines.push(`Plan: \`${s.deploymentKey}\`${s.planDeleted ? ' (deleted)' : ''}`);
+  if (s.detailsUrl) lines.push(`In LifeTime: ${s.detailsUrl}`);
   if (s.lifetimeStatus) lines.push(`LifeTime status: \`${s.lifetimeStatus}\`${s.info ? ` (${s.info})` : ''}`);
   if (s.polls) lines.push(`Status polls: ${s.polls}`);
   if (s.unreadable) {

@@ -69,9 +69,9 @@ describe('with a simulator and a worker per test', () => {
     const deploy = s.cliInBackground(['deploy', ...EB, ...FAST, '--wait', '--requested-by', 'ci', '--id', id]);
 
     const progress = await gateShown(deploy, id);
-    expect(progress).toContain(`approve: lifetime-deploy approve ${id} --by <your name>`);
+    expect(progress).toContain(`approve: npx lifetime-deploy approve ${id} --by <your name>`);
     expect(progress).toMatch(/⏸ {2}conflicts gate open: LifeTime reports \d+ conflicts? in the plan for Production/);
-    expect(progress).toContain(`reject:  lifetime-deploy reject ${id} --by <your name>`);
+    expect(progress).toContain(`reject:  npx lifetime-deploy reject ${id} --by <your name>`);
     expect(progress).toContain(
       `temporal workflow signal --workflow-id ${id} --name approve --input '{"by":"<your name>"}'`,
     );
@@ -214,7 +214,7 @@ describe('with a simulator and a worker per test', () => {
     }, 'status shows the gate');
     expectExit(st, ExitCode.Success);
     expect(st.stdout).toMatch(/^step: conflict-gate; plan: \S+; LifeTime: saved/m);
-    expect(st.stdout).toContain(`approve: lifetime-deploy approve ${id} --by <your name>`);
+    expect(st.stdout).toContain(`approve: npx lifetime-deploy approve ${id} --by <your name>`);
 
     const listed = await eventually(async () => {
       const r = await s.cli(['list', '--pending', '--target', 'Production']);

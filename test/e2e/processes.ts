@@ -8,7 +8,7 @@
  * Every child is tracked; `killAll()` / `stopEverything()` end them and `survivors()` proves it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -166,13 +166,29 @@ export function spawnChild(name: string, command: string, args: string[], env: N
   return child;
 }
 
+/**
+ * A process group has a live member: one that is not a zombie (a killed process stays a zombie until its parent,
+ * often PID 1, reaps it; kill(-pgid, 0) still succeeds for it, so that check alone races with the reaping).
+ */
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
 }
 
 /** SIGKILLs every tracked child (and its process group) that still runs, except `keep`, and waits for them. */

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import {
   cleanEnv,
   cleanUpAfterAll,
@@ -112,6 +113,46 @@ test('a valid configuration gets past the checks (and then fails on the unreacha
   expect(child.stderr()).toContain(`(Temporal at ${NO_TEMPORAL})`);
   expect(child.output()).not.toContain('invalid configuration');
   expect(child.output()).not.toContain(SECRET);
+});
+
+describe('the start check of LifeTime (one authenticated GET)', () => {
+  let sim: SimulatorHandle;
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, token: SECRET });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  const envFor = (lifetimeUrl: string, token = SECRET) =>
+    workerEnv({ temporalAddress: NO_TEMPORAL, lifetimeUrl, token, taskQueue: 'e2e-config' });
+
+  test('good URL and token: "LifeTime reachable, token accepted", then on to Temporal', async () => {
+    const r = await runWorker(envFor(sim.url));
+    expect(r.child.output()).toMatch(/LifeTime reachable, token accepted/);
+    expect(r.exit.code).toBe(3); // no Temporal here: past the LifeTime check
+    expect(r.child.output()).not.toContain(SECRET);
+  });
+
+  test('a token LifeTime refuses: exit 2 naming LIFETIME_TOKEN (never the token)', async () => {
+    const r = await runWorker(envFor(sim.url, `${SECRET}-wrong`));
+    expect(r.exit.code).toBe(2);
+    expect(r.child.stderr()).toMatch(/LIFETIME_TOKEN: LifeTime at .* refused the token \(401\)/);
+    expect(r.child.output()).not.toContain(SECRET);
+  });
+
+  test('https:// for a LifeTime served over http: exit 2 naming LIFETIME_URL and the scheme', async () => {
+    const r = await runWorker(envFor(sim.url.replace(/^http:/, 'https:')));
+    expect(r.exit.code).toBe(2);
+    expect(r.child.stderr()).toMatch(/LIFETIME_URL: the TLS connection to https:\/\/.* failed .*served over http/);
+  });
+
+  test('an unreachable LifeTime: said loudly, the worker goes on (and checks again)', async () => {
+    const r = await runWorker(envFor('http://127.0.0.1:9'));
+    expect(r.child.output()).toMatch(
+      /LifeTime at http:\/\/127\.0\.0\.1:9.* is unreachable: ECONNREFUSED.*checks again every 30 s/,
+    );
+    expect(r.exit.code).toBe(3); // it went on to connect to Temporal
+  });
 });
 
 test('leaves no processes behind', async () => {

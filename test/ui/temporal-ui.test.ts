@@ -273,7 +273,7 @@ describe('the Temporal UI (dev server) in a browser', () => {
       expect(current).toContain('Producer Element Missing');
       expect(current).toMatch(/approve/);
       expect(current).toContain('Send a Signal');
-      expect(current).toContain(`lifetime-deploy approve ${waitingId}`);
+      expect(current).toContain(`npx lifetime-deploy approve ${waitingId}`);
       // The LifeTime token is nowhere on the page (input, metadata, details).
       expect(await page.content()).not.toContain(sim!.token);
       expect(current).not.toContain(sim!.token);

@@ -5,6 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEED_KEYS } from '../../src/simulator';
+import { startOrAttach } from '../../src/starter';
 import {
   approveSignal,
   rejectSignal,
@@ -123,7 +124,38 @@ describe('conflict gate', () => {
       }),
     ]);
     expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(1);
+    // LifeTime refuses to start a plan with conflicts unless told to go on: the approval says so.
+    const starts = r.sim.requests().filter((q) => q.method === 'POST' && /\/start\/?$/.test(q.path));
+    expect(starts.map((q) => q.query.ContinueWithErrors)).toEqual(['true']);
     await maybeRecordHistory(env, handle.workflowId, 'conflicts-approve');
+  });
+
+  test('a plan without conflicts is started without ContinueWithErrors', async () => {
+    const r = await rigs.make();
+    const handle = await r.start(request());
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    const starts = r.sim.requests().filter((q) => q.method === 'POST' && /\/start\/?$/.test(q.path));
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.query.ContinueWithErrors ?? 'false').toBe('false');
+  });
+
+  test('approved, but LifeTime still refuses to start → failed, the message names the conflicts, no plan left', async () => {
+    const r = await rigs.make();
+    // An older LifeTime, or conflicts it will not ignore: every start is refused.
+    r.sim.setFaults({ errorRate: 1, errorStatus: 400, match: { method: 'POST', path: '/start/?$' } });
+    const handle = await r.start(payroll());
+    const result = await r.run(async () => {
+      await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+      await handle.signal(approveSignal, { by: 'alice' });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.failure?.type).toBe('StartRefused');
+    expect(result.failure?.message).toMatch(/despite the approval of its conflicts? \(.*Producer Element Missing/);
+    expect(result.failure?.message).toMatch(/Solve the conflicts in LifeTime/);
+    expect(result.cleanup).toMatch(/deleted/);
+    expect(r.sim.plans()).toHaveLength(0);
   });
 
   test('reject → the plan is deleted in LifeTime, outcome rejected', async () => {
@@ -254,9 +286,11 @@ describe('robustness', () => {
 
   test('the same request started twice (same workflow ID) → attaches: one workflow, one plan', async () => {
     const r = await rigs.make();
-    const h1 = await r.start(request(), 'same-id-twice');
-    const h2 = await r.start(request(), 'same-id-twice');
-    expect(h2.firstExecutionRunId).toBe(h1.firstExecutionRunId);
+    const first = await startOrAttach(env.client, request(), r.taskQueue, 'same-id-twice');
+    const second = await startOrAttach(env.client, request(), r.taskQueue, 'same-id-twice');
+    expect([first.existing, second.existing]).toEqual([false, true]);
+    await expect(r.start(request(), 'same-id-twice')).rejects.toThrow(/already started/i); // one start path: FAIL
+    const h1 = first.handle;
     const result = await r.run(() => h1.result());
     expect(result.outcome).toBe('succeeded');
     expect(countRequests(r.sim, 'POST', CREATE)).toBe(1);
