@@ -258,7 +258,7 @@ export async function deploy(
 ): Promise<ExitCode> {
   const request = buildRequest(flags, env);
   const workflowId = flags.id ?? defaultWorkflowId(request);
-  const { handle, existing } = await startOrAttach(ctx.client, request, ctx.taskQueue, workflowId);
+  const { existing } = await startOrAttach(ctx.client, request, ctx.taskQueue, workflowId);
   const url = workflowUrl(ctx, workflowId);
   if (flags.json && !flags.wait) {
     io.out(JSON.stringify({ workflowId, url, existing }));

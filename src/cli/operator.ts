@@ -9,7 +9,6 @@ import {
   searchAttributes as sa,
   WORKFLOW_TYPE,
   type DeployResult,
-  type DeployState,
 } from '../workflows/messages';
 import { describeIssues } from '../workflows/describe-issues';
 import {
