@@ -4,7 +4,7 @@ import { ensureTemporalBinaries, TemporalSetupError } from '../src/dev/temporal-
 const started = Date.now();
 try {
   const bins = ensureTemporalBinaries({ log: (l) => console.error(l) });
-  console.error(`temporal CLI:         ${bins.cli}  [${bins.sources.cli}]`);
+  console.error(`temporal CLI:         ${bins.cli}  [${bins.sources.cli}]; run it with npm run temporal -- <args>`);
   console.error(`temporal test server: ${bins.testServer}  [${bins.sources.testServer}]`);
   console.error(`setup done in ${((Date.now() - started) / 1000).toFixed(2)} s`);
 } catch (err) {
