@@ -114,7 +114,11 @@ export const createActivities = (lt: LifeTimeClient) => {
       });
     },
 
-    /** Step 2: each application's base version key in the source environment. */
+    /**
+     * Step 2: each application's base version key in the source. Names are resolved from the application list
+     * without the per-environment status (small on any factory), then only the requested applications are read with
+     * theirs: the cost follows the request, not the size of the factory.
+     */
     async resolveVersions(input: {
       sourceKey: string;
       sourceName: string;
@@ -123,18 +127,22 @@ export const createActivities = (lt: LifeTimeClient) => {
       return guard(async () => {
         const notes: string[] = [];
         const needsLookup = input.apps.some((a) => !a.versionKey);
-        const all: Application[] = needsLookup ? await lt.applications.list({ includeEnvStatus: true }, opts()) : [];
-        const apps = input.apps.map((req): ResolvedApp => {
+        const all: Application[] = needsLookup ? await lt.applications.list({ includeEnvStatus: false }, opts()) : [];
+        const apps: ResolvedApp[] = [];
+        for (const req of input.apps) {
           const zone = req.deploymentZoneKey ?? '';
-          if (req.versionKey)
-            return { name: req.app ?? req.versionKey, versionKey: req.versionKey, deploymentZoneKey: zone };
+          if (req.versionKey) {
+            apps.push({ name: req.app ?? req.versionKey, versionKey: req.versionKey, deploymentZoneKey: zone });
+            continue;
+          }
           const wanted = req.app!;
-          const app = all.find((a) => a.Key === wanted) ?? all.find((a) => a.Name === wanted);
-          if (!app)
+          const found = all.find((a) => a.Key === wanted) ?? all.find((a) => a.Name === wanted);
+          if (!found)
             throw new UnknownApplicationError(
               wanted,
               all.map((a) => a.Name),
             );
+          const app = await lt.applications.get(found.Key, { includeEnvStatus: true }, opts());
           const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
           if (!inSource || !inSource.BaseApplicationVersionKey) {
             throw failure(
@@ -149,15 +157,15 @@ export const createActivities = (lt: LifeTimeClient) => {
                 `${inSource.BaseApplicationVersionLabel ?? inSource.BaseApplicationVersionKey} instead`,
             );
           }
-          return {
+          apps.push({
             key: app.Key,
             name: app.Name,
             versionKey: inSource.BaseApplicationVersionKey,
             versionLabel: inSource.BaseApplicationVersionLabel,
             deploymentZoneKey: zone,
             isModified: inSource.IsModified ?? false,
-          };
-        });
+          });
+        }
         return { apps, notes };
       });
     },
