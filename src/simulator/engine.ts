@@ -6,7 +6,15 @@
  */
 import { isTerminalStatus, SUCCESSFUL_END, type DeploymentStatus, type InterventionInfo } from '../lifetime/schemas';
 import type { ConflictBody, PlanOperation } from './conflicts';
-import { abortSteps, applyOutcome, realisticProfile, scaleProfile, type LogType, type Step } from './profile';
+import {
+  abortSteps,
+  applyOutcome,
+  queuedFirst,
+  realisticProfile,
+  scaleProfile,
+  type LogType,
+  type Step,
+} from './profile';
 import type { Scenario } from './scenario';
 import { iso } from './util';
 import type { World } from './world';
@@ -118,6 +126,7 @@ export function planExecution(
     target: targetName,
     applications,
   });
+  if (scenario.savedAfterStart) profile = queuedFirst(profile);
   if (scenario.durationMs) profile = scaleProfile(profile, scenario.durationMs);
   if (scenario.outcome && scenario.outcome !== SUCCESSFUL_END)
     profile = applyOutcome(profile, scenario.outcome, targetName);
@@ -194,7 +203,7 @@ export class Engine {
     this.enter(plan, index, at);
   }
 
-  /** Begins execution (the plan is in its first step, still reporting `saved`). */
+  /** Begins execution: the plan enters its first step (`running`; `saved` with the `savedAfterStart` scenario). */
   start(plan: PlanRecord, at: number, by: Person): void {
     plan.started = true;
     plan.startedOn = iso(at);

@@ -152,7 +152,15 @@ export { BASE_PATH, ADMIN_PATH } from './server';
 export { SimData, loadDataFile, parseSimData } from './data';
 export type { SimDataInput } from './data';
 export { seedData, SEED_KEYS, SEED_INPUT } from './seed';
-export { realisticProfile, scaleProfile, applyOutcome, type Profile, type Step, type ProfileInput } from './profile';
+export {
+  realisticProfile,
+  scaleProfile,
+  applyOutcome,
+  queuedFirst,
+  type Profile,
+  type Step,
+  type ProfileInput,
+} from './profile';
 export type { RequestRecord, PresetResult, AdvanceRequest, ConfigRequest } from './core';
 export type { FaultsRequest, FaultsState } from './faults';
 export type { AddPlanRequest, SimConfig } from './plans';

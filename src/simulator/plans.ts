@@ -195,25 +195,36 @@ export class PlanStore {
     );
   }
 
-  /** Validation (what `GET /deployments/{key}/` runs): frozen results once started. */
-  validate(plan: PlanRecord): { conflicts: ConflictBody[]; redeploy: string[] } {
-    if (plan.started) return { conflicts: plan.conflicts ?? [], redeploy: plan.redeploy ?? [] };
+  /**
+   * Validation (what `GET /deployments/{key}/` runs): frozen results once started. The first `fromData` conflicts
+   * follow from the data (LifeTime's impact analysis); the rest were made up by a `conflicts` scenario.
+   */
+  validate(plan: PlanRecord): { conflicts: ConflictBody[]; redeploy: string[]; fromData: number } {
+    if (plan.started) return { conflicts: plan.conflicts ?? [], redeploy: plan.redeploy ?? [], fromData: 0 };
     const scenario = this.scenarioOf(plan);
-    const natural = (): ConflictBody[] => this.impact.natural(plan.operations, plan.target);
+    const nat = this.impact.natural(plan.operations, plan.target);
+    const made = (n: number): ConflictBody[] => this.impact.synthetic(plan.operations, plan.target, n, nat.length);
     const c = scenario.conflicts;
     let conflicts: ConflictBody[];
-    if (c === undefined) conflicts = natural();
+    if (c === undefined) conflicts = nat;
     else if (c === false) conflicts = [];
-    else if (c === true)
-      conflicts = natural().length ? natural() : this.impact.synthetic(plan.operations, plan.target, 1);
-    else if (typeof c === 'number') {
-      const nat = natural();
-      conflicts = [
-        ...nat,
-        ...this.impact.synthetic(plan.operations, plan.target, Math.max(0, c - nat.length), nat.length),
-      ].slice(0, c);
-    } else conflicts = structuredClone(c) as ConflictBody[];
-    return { conflicts, redeploy: this.impact.toRedeploy(plan.operations, plan.target) };
+    else if (c === true) conflicts = nat.length ? nat : made(1);
+    else if (typeof c === 'number') conflicts = [...nat, ...made(Math.max(0, c - nat.length))].slice(0, c);
+    else conflicts = structuredClone(c) as ConflictBody[];
+    const fromData = conflicts.filter((x) => nat.includes(x)).length;
+    return { conflicts, redeploy: this.impact.toRedeploy(plan.operations, plan.target), fromData };
+  }
+
+  /**
+   * The conflicts that refuse `start` (without `ContinueWithErrors=true`): by default those LifeTime's impact
+   * analysis finds in the data (among those validation reports); with `allowStartWithConflicts: false` (the
+   * `conflicts` preset, or `blockStartOnConflicts: true`) every reported one, made-up ones included; with
+   * `allowStartWithConflicts: true`, none.
+   */
+  private blockingConflicts(v: { conflicts: ConflictBody[]; fromData: number }, scenario: Scenario): ConflictBody[] {
+    if (scenario.allowStartWithConflicts === true) return [];
+    if (scenario.allowStartWithConflicts === false) return v.conflicts;
+    return v.conflicts.slice(0, v.fromData);
   }
 
   start(key: string, q: { redeployOutdated: boolean; continueWithErrors: boolean }): void {
@@ -224,10 +235,15 @@ export class PlanStore {
     if (plan.started) refuse(`The deployment is already ${plan.status === 'saved' ? 'starting' : plan.status}.`);
     if (plan.operations.length === 0 && !plan.foreign) refuse('The deployment plan has no applications.');
     const scenario = this.scenarioOf(plan);
-    const { conflicts } = this.validate(plan);
-    if (scenario.blockStartOnConflicts && conflicts.length > 0 && !q.continueWithErrors)
-      refuse(
-        `The deployment plan has ${conflicts.length} conflict(s); solve them or start with ContinueWithErrors=true.`,
+    const validation = this.validate(plan);
+    const { conflicts } = validation;
+    const blocking = q.continueWithErrors ? [] : this.blockingConflicts(validation, scenario);
+    if (blocking.length > 0)
+      throw fail(
+        400,
+        `Command start can't be executed for deployment ${key}. The deployment plan has ${blocking.length} conflict(s); ` +
+          'solve them or start with ContinueWithErrors=true.',
+        ...blocking.map((c) => `${c.ModuleConflict?.ConflictType ?? 'Conflict'}: ${c.Message ?? ''}`.trim()),
       );
     const env = this.envName(plan.target);
     const active = this.plans.filter((p) => p !== plan && p.target === plan.target && isActive(p));
@@ -376,7 +392,6 @@ export class PlanStore {
     });
     this.engine.start(plan, this.now(), plan.createdBy);
     plan.held = req.durationMs === undefined;
-    this.engine.advanceOne(plan, this.now());
     if (req.status === 'needs_user_intervention') {
       plan.interventions.unshift({ info: req.info ?? 'deployment_prepared', at: plan.stepIndex + 1 });
       this.engine.advanceOne(plan, this.now());

@@ -1,7 +1,8 @@
 /**
  * The "realistic profile" of a deployment: the ordered steps LifeTime goes through (with the log messages of
  * reference §5.4), their status, and how long each takes at speed 1. It is a pure, deterministic function of
- * the plan (source, target, applications and modules), exported so that a benchmark can reuse it.
+ * the plan (source, target, applications and modules), exported so that a benchmark can reuse it. The first
+ * step is already `running`: LifeTime moves a plan to `running` before it answers `start` with 202.
  *
  * Totals fall between 2 and 30 minutes: a one-app plan takes about 3–5 minutes, ten apps with thirty modules
  * about half an hour. The simulator divides durations by `speed` (wall-clock mode) or ignores them (per-poll).
@@ -15,7 +16,7 @@ export interface StepMessage {
   type: LogType;
 }
 export interface Step {
-  /** Stable id, e.g. `queued`, `upload:HRCore`, `module-db:HRCore_CS`, `completed`. */
+  /** Stable id, e.g. `upload`, `upload:HRCore`, `module-db:HRCore_CS`, `completed` (`queued`: see `queuedFirst`). */
   id: string;
   /** What `GET …/status/` says while the plan is in this step. */
   status: DeploymentStatus;
@@ -60,7 +61,6 @@ export function realisticProfile(input: ProfileInput): Profile {
   const { source, target, applications } = input;
   const modules = applications.flatMap((a) => a.modules);
   const steps: Step[] = [
-    { ...step('queued', 3_000), status: 'saved' },
     step('upload', 5_000, info(`Uploading modules from ${source} to ${target}`)),
     ...applications.map((a) =>
       step(`upload:${a.name}`, 8_000 + 4_000 * a.modules.length, info(`Uploading '${a.name}' from ${source}`)),
@@ -109,6 +109,20 @@ export function realisticProfile(input: ProfileInput): Profile {
 }
 
 const sumMs = (steps: Step[]): number => steps.reduce((s, x) => s + x.durationMs, 0);
+
+/**
+ * The plan still says `saved` for one step after `start` (scenario `savedAfterStart`). Real LifeTime moves a
+ * plan to `running` before it answers 202; this lenient reading exists so clients can be tested against it.
+ */
+export function queuedFirst(p: Profile): Profile {
+  const queued: Step = { ...step('queued', 3_000), status: 'saved' };
+  return {
+    steps: [queued, ...p.steps],
+    pointOfNoReturn: p.pointOfNoReturn + 1,
+    compileIndex: p.compileIndex + 1,
+    totalMs: p.totalMs + queued.durationMs,
+  };
+}
 
 /** Scales every duration so the whole plan takes `totalMs` (LifeTime time). */
 export function scaleProfile(p: Profile, totalMs: number): Profile {

@@ -1,6 +1,7 @@
 /**
  * Scenarios: how plans behave beyond what the data implies (forced conflicts, interventions, outcome,
- * duration). A scenario applies to every plan (no scope), to plans containing an application (name or
+ * duration), and the opt-in leniencies where real LifeTime is strict (`allowStartWithConflicts`,
+ * `savedAfterStart`): without a scenario the simulator is as strict as LifeTime. A scenario applies to every plan (no scope), to plans containing an application (name or
  * key), or to one plan key. For a plan, they are merged in that order — default, applications (in plan
  * order), plan — a later value replaces an earlier one, except `interventions`, which add up.
  * Setting a scenario for a scope replaces the previous one for that scope.
@@ -34,8 +35,19 @@ export const Scenario = z.strictObject({
    * n: exactly n (natural first, then made-up); a list: exactly these ApplicationConflict bodies.
    */
   conflicts: z.union([z.boolean(), z.number().int().min(0), z.array(ApplicationConflict)]).optional(),
-  /** Opt-in: `start` is refused (400) while the plan has conflicts, unless `ContinueWithErrors=true`. */
-  blockStartOnConflicts: z.boolean().optional(),
+  /**
+   * Whether `start` accepts a plan with conflicts without `ContinueWithErrors=true`. Absent (the default, as in
+   * LifeTime): refused (400 naming them) while LifeTime's impact analysis finds conflicts in the data; conflicts a
+   * `conflicts` scenario makes up only show in validation. `false` (the `conflicts` preset; also spelled
+   * `blockStartOnConflicts: true`): every conflict validation reports refuses `start`, made-up ones included.
+   * `true`: opt-in leniency, conflicts never refuse `start`.
+   */
+  allowStartWithConflicts: z.boolean().optional(),
+  /**
+   * Opt-in leniency: after a 202 `start` the plan still reports `saved` for one step (`queued`). By default (as in
+   * LifeTime) the first status after a 202 `start` is `running`.
+   */
+  savedAfterStart: z.boolean().optional(),
   interventions: z.array(InterventionSpec).optional(),
   /** How the plan ends (`aborted` = aborted by LifeTime itself). Default finished_successful. */
   outcome: Outcome.optional(),
@@ -47,8 +59,20 @@ export const Scenario = z.strictObject({
 export type Scenario = z.infer<typeof Scenario>;
 
 export const ScenarioRequest = z
-  .strictObject({ ...Scenario.shape, application: z.string().min(1).optional(), plan: z.string().min(1).optional() })
-  .refine((r) => !(r.application && r.plan), { message: 'give either application or plan, not both' });
+  .strictObject({
+    ...Scenario.shape,
+    application: z.string().min(1).optional(),
+    plan: z.string().min(1).optional(),
+    /** Older spelling: `blockStartOnConflicts: b` is `allowStartWithConflicts: !b`. */
+    blockStartOnConflicts: z.boolean().optional(),
+  })
+  .refine((r) => !(r.application && r.plan), { message: 'give either application or plan, not both' })
+  .refine((r) => r.blockStartOnConflicts === undefined || r.allowStartWithConflicts === undefined, {
+    message: 'give allowStartWithConflicts or the older blockStartOnConflicts, not both',
+  })
+  .transform(({ blockStartOnConflicts, ...r }) =>
+    blockStartOnConflicts === undefined ? r : { ...r, allowStartWithConflicts: !blockStartOnConflicts },
+  );
 export type ScenarioRequest = z.input<typeof ScenarioRequest>;
 
 export interface ScenarioEntry {
@@ -82,7 +106,8 @@ export type PresetRequest = z.input<typeof PresetRequest>;
 export function presetScenario(p: z.infer<typeof PresetRequest>): Scenario | undefined {
   switch (p.name) {
     case 'conflicts':
-      return { conflicts: true };
+      // a plan with conflicts as LifeTime treats it: start is refused unless ContinueWithErrors=true
+      return { conflicts: true, allowStartWithConflicts: false };
     case 'needs-intervention':
       return { interventions: [{ info: p.info ?? 'needs_configuration_or_confirmation' }] };
     case 'warnings':

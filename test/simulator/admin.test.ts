@@ -84,10 +84,11 @@ describe('plans', () => {
         { applicationName: 'EmployeeBackoffice', versionKey: K.employeeBackoffice10, versionLabel: '1.0', zoneKey: '' },
       ],
       applicationVersionKeys: [K.employeeBackoffice10],
-      step: { index: 1, id: 'upload' },
+      step: { index: 1, id: 'upload:EmployeeBackoffice' },
     });
     expect(view!.log).toEqual([
       { instant: expect.any(String), message: 'Uploading modules from Development to Production', type: 'Info' },
+      { instant: expect.any(String), message: "Uploading 'EmployeeBackoffice' from Development", type: 'Info' },
     ]);
     expect((await api.admin('GET', `/plans/${key}`)).json()).toEqual(view);
     expect((await api.admin('GET', '/plans/nope')).status).toBe(404);
@@ -200,7 +201,8 @@ describe('scenarios and presets', () => {
       (await api.get(`/deployments/${c}/`)).json<{ ApplicationConflicts: unknown[] }>().ApplicationConflicts,
     ).toHaveLength(1);
     await p({ name: 'needs-intervention', plan: c, info: 'deployment_suspended' });
-    await api.post(`/deployments/${c}/start/`);
+    expect((await api.post(`/deployments/${c}/start/`)).status).toBe(400); // the preset's conflicts refuse start
+    expect((await api.post(`/deployments/${c}/start/?ContinueWithErrors=true`)).status).toBe(202);
     expect((await api.pollUntil(c, (s) => s.DeploymentStatus === 'needs_user_intervention')).Info).toBe(
       'deployment_suspended',
     );

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSimData, realisticProfile, SEED_INPUT, seedData, startSimulator } from '../../src/simulator';
+import { parseSimData, queuedFirst, realisticProfile, SEED_INPUT, seedData, startSimulator } from '../../src/simulator';
 import { Api, DEV, K, PROD, QA, startTestSimulator, useTempDir } from './helpers';
 
 let dir: string;
@@ -194,13 +194,23 @@ describe('realistic profile', () => {
     expect(total(Array.from({ length: 40 }, (_, i) => app(`App${i}`, 5)))).toBe(30 * 60_000);
   });
 
-  test('steps: saved first, the §5.4 messages in order, the point of no return after "Deploying modules of"', () => {
+  test('steps: running from the first (LifeTime runs a plan before it answers start), the §5.4 messages in order, the point of no return after "Deploying modules of"', () => {
     const p = realisticProfile({ source: 'Development', target: 'Production', applications: [app('A', 1)] });
-    expect(p.steps[0]).toMatchObject({ id: 'queued', status: 'saved' });
+    expect(p.steps[0]).toMatchObject({ id: 'upload', status: 'running' });
+    expect(p.steps.filter((s) => s.status === 'saved')).toEqual([]);
     expect(p.steps.at(-1)).toMatchObject({ id: 'completed', status: 'finished_successful', durationMs: 0 });
     expect(p.steps[p.compileIndex]!.messages[0]!.message).toBe("Deploying modules of 'Development_to_Production'.");
     expect(p.pointOfNoReturn).toBe(p.compileIndex + 1);
     expect(p.steps.flatMap((s) => s.messages.map((m) => m.type))).toEqual(expect.arrayContaining(['Info']));
+  });
+
+  test('queuedFirst (the savedAfterStart scenario): one saved step before the rest, indices shifted', () => {
+    const p = realisticProfile({ source: 'Development', target: 'Production', applications: [app('A', 2)] });
+    const q = queuedFirst(p);
+    expect(q.steps[0]).toMatchObject({ id: 'queued', status: 'saved', messages: [] });
+    expect(q.steps.slice(1)).toEqual(p.steps);
+    expect([q.compileIndex, q.pointOfNoReturn]).toEqual([p.compileIndex + 1, p.pointOfNoReturn + 1]);
+    expect(q.totalMs).toBe(p.totalMs + q.steps[0]!.durationMs);
   });
 });
 

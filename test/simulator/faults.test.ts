@@ -197,7 +197,7 @@ describe('dropReply: the request is carried out, the reply never arrives', () =>
     sim.setFaults({ dropReply: { count: 1 } });
     await expect(api.post(START(key))).rejects.toThrow(/fetch failed/);
     expect(sim.plan(key)).toMatchObject({ started: true, step: { index: 0 } });
-    expect((await api.status(key)).DeploymentStatus).toBe('saved'); // a started plan's first step
+    expect((await api.status(key)).DeploymentStatus).toBe('running'); // a started plan's first step
     expect((await api.post(START(key))).status).toBe(400); // already started
     expect(log()).toEqual([
       'POST /deployments/ 201',
@@ -264,7 +264,7 @@ describe('dropReply: the request is carried out, the reply never arrives', () =>
     expect((await api.status(key)).DeploymentStatus).toBe('saved');
     await expect(api.post(START(key))).rejects.toThrow(/fetch failed/);
     expect(sim.plan(key).started).toBe(true);
-    expect((await api.status(key)).DeploymentStatus).toBe('saved');
+    expect((await api.status(key)).DeploymentStatus).toBe('running');
     expect((await api.post(START(key))).status).toBe(400);
     expect(log()).toEqual([
       'POST /deployments/ 201',

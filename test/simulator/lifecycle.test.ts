@@ -32,15 +32,52 @@ const runningVersion = async (env: string, app: string): Promise<string> =>
   }>().AppStatusInEnvs[0]!.BaseApplicationVersionKey;
 
 describe('commands and their preconditions', () => {
-  test('start: 202 once, then 400 with the documented wording; the plan reports saved before it runs', async () => {
+  test('start: 202 once, then 400 with the documented wording; the first status after start is running', async () => {
     const key = await api.create([K.employeeBackoffice10]);
+    expect((await api.status(key)).DeploymentStatus).toBe('saved');
     expect((await api.post(`/deployments/${key}/start/`)).status).toBe(202);
+    expect(sim.plan(key).status).toBe('running');
     const [status, text] = await errorText(api.post(`/deployments/${key}/start/`));
     expect(status).toBe(400);
     expect(text).toContain(`Command start can't be executed for deployment ${key}`);
-    expect((await api.status(key)).DeploymentStatus).toBe('saved');
+    const first = await api.status(key);
+    expect(first.DeploymentStatus).toBe('running');
+    expect(first.DeploymentLog.map((l) => l.Message)).toEqual(['Uploading modules from Development to Production']);
     expect((await api.status(key)).DeploymentStatus).toBe('running');
     expect((await details(key)).Deployment.StartedOn).not.toBe('1900-01-01T00:00:00');
+  });
+
+  test('savedAfterStart (opt-in): the first status after a 202 start is still saved, for one step; then running', async () => {
+    sim.setScenario({ application: 'EmployeeBackoffice', savedAfterStart: true });
+    const key = await api.create([K.employeeBackoffice10]);
+    expect((await api.post(`/deployments/${key}/start/`)).status).toBe(202);
+    expect(sim.plan(key).steps[0]).toMatchObject({ id: 'queued', status: 'saved' });
+    const [status, text] = await errorText(api.post(`/deployments/${key}/start/`));
+    expect([status, text.includes('already starting')]).toEqual([400, true]);
+    const first = await api.status(key);
+    expect([first.DeploymentStatus, first.DeploymentLog]).toEqual(['saved', []]);
+    expect((await details(key)).Deployment.StartedOn).not.toBe('1900-01-01T00:00:00');
+    expect((await api.status(key)).DeploymentStatus).toBe('running');
+    expect(sim.plan(key).steps[sim.plan(key).pointOfNoReturn]!.id).toMatch(/^module-db:/);
+    expect((await api.pollUntil(key, isTerminal)).DeploymentStatus).toBe('finished_successful');
+    const other = await api.create([K.hrCore12], { target: QA });
+    await api.post(`/deployments/${other}/start/`);
+    expect((await api.status(other)).DeploymentStatus).toBe('running'); // only where the scenario applies
+  });
+
+  test('savedAfterStart in wall-clock mode: saved for a few LifeTime seconds after start, then running', async () => {
+    const wall = await startTestSimulator({ progression: 'wall', speed: 1 });
+    try {
+      wall.sim.setScenario({ savedAfterStart: true });
+      const key = await wall.api.create([K.employeeBackoffice10]);
+      await wall.api.post(`/deployments/${key}/start/`);
+      expect((await wall.api.status(key)).DeploymentStatus).toBe('saved');
+      wall.sim.setConfig({ speed: 1_000 });
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await wall.api.status(key)).DeploymentStatus).toBe('running');
+    } finally {
+      await wall.sim.close();
+    }
   });
 
   test('continue when nothing waits → 400; unknown command or plan → 404', async () => {
@@ -270,17 +307,64 @@ describe('conflicts', () => {
     expect((await details(await api.create([K.payrollPortal12], { target: QA }))).ApplicationConflicts).toEqual([]);
   });
 
-  test('by default conflicts do not block start (the approve → start gate); blockStartOnConflicts does, unless ContinueWithErrors=true', async () => {
+  test('by default start is refused while the plan has conflicts: 400 Exception naming them; ContinueWithErrors=true starts it', async () => {
     const a = await api.create([K.payrollPortal12]);
+    const r = await api.post(`/deployments/${a}/start/`);
+    expect(r.status).toBe(400);
+    const body = r.json<{ Errors: string[]; StatusCode: number }>();
+    expect(body.StatusCode).toBe(400);
+    expect(body.Errors[0]).toContain(`Command start can't be executed for deployment ${a}`);
+    expect(body.Errors[0]).toContain('1 conflict(s)');
+    expect(body.Errors[0]).toContain('ContinueWithErrors=true');
+    expect(body.Errors.slice(1)).toEqual(
+      [(await details(a)).ApplicationConflicts[0]!.Message].map((m) => `Producer Element Missing: ${m}`),
+    );
+    expect(sim.plan(a)).toMatchObject({ status: 'saved', started: false });
+    expect((await api.post(`/deployments/${a}/start/?ContinueWithErrors=false`)).status).toBe(400);
+    expect((await api.post(`/deployments/${a}/start/?ContinueWithErrors=True`)).status).toBe(202);
+    expect((await api.status(a)).DeploymentStatus).toBe('running');
+    expect((await details(a)).ApplicationConflicts).toHaveLength(1);
+    expect(sim.plan(a).conflicts).toBe(1);
+    const clean = await api.create([K.payrollPortal12], { target: QA }); // Quality runs HRCore 1.2: no conflict
+    expect((await api.post(`/deployments/${clean}/start/`)).status).toBe(202);
+  });
+
+  test('allowStartWithConflicts: true (opt-in leniency) starts a plan with conflicts without ContinueWithErrors', async () => {
+    sim.setScenario({ application: 'PayrollPortal', allowStartWithConflicts: true });
+    const a = await api.create([K.payrollPortal12]);
+    expect((await details(a)).ApplicationConflicts).toHaveLength(1);
     expect((await api.post(`/deployments/${a}/start/`)).status).toBe(202);
+    expect((await api.pollUntil(a, isTerminal)).DeploymentStatus).toBe('finished_successful');
+    sim.setScenario({ application: 'PayrollPortal', blockStartOnConflicts: false }); // the older spelling
+    expect(sim.scenarios()).toEqual([
+      {
+        scope: { kind: 'application', key: K.payrollPortal, name: 'PayrollPortal' },
+        scenario: { allowStartWithConflicts: true },
+      },
+    ]);
+    const both = await api.admin('POST', '/scenario', { allowStartWithConflicts: true, blockStartOnConflicts: true });
+    expect([both.status, both.text.includes('not both')]).toEqual([400, true]);
+  });
+
+  test('made-up conflicts: the conflicts preset refuses start like LifeTime; a bare conflicts scenario only shows them unless allowStartWithConflicts is false', async () => {
+    sim.applyPreset({ name: 'conflicts', application: 'EmployeeBackoffice' });
+    const preset = await api.create([K.employeeBackoffice10]);
+    const [status, text] = await errorText(api.post(`/deployments/${preset}/start/`));
+    expect([status, text.includes('1 conflict(s)')]).toEqual([400, true]);
+    expect((await api.post(`/deployments/${preset}/start/?ContinueWithErrors=true`)).status).toBe(202);
     sim.reset();
-    sim.setScenario({ application: 'PayrollPortal', blockStartOnConflicts: true });
-    const b = await api.create([K.payrollPortal12]);
-    const [status, text] = await errorText(api.post(`/deployments/${b}/start/`));
-    expect(status).toBe(400);
-    expect(text).toContain('1 conflict(s)');
-    expect((await api.post(`/deployments/${b}/start/?ContinueWithErrors=True`)).status).toBe(202);
-    expect((await details(b)).ApplicationConflicts).toHaveLength(1);
+    sim.setScenario({ application: 'EmployeeBackoffice', conflicts: 2 });
+    const shown = await api.create([K.employeeBackoffice10]);
+    expect((await details(shown)).ApplicationConflicts).toHaveLength(2);
+    expect((await api.post(`/deployments/${shown}/start/`)).status).toBe(202);
+    sim.setScenario({ application: 'EmployeeBackoffice', conflicts: 2, blockStartOnConflicts: true });
+    const blocked = await api.create([K.employeeBackoffice10], { target: QA });
+    const [s2, t2] = await errorText(api.post(`/deployments/${blocked}/start/`));
+    expect([s2, t2.includes('2 conflict(s)')]).toEqual([400, true]);
+    sim.setScenario({ application: 'PayrollPortal', conflicts: false });
+    const none = await api.create([K.payrollPortal12]);
+    expect((await details(none)).ApplicationConflicts).toEqual([]);
+    expect((await api.post(`/deployments/${none}/start/`)).status).toBe(202);
   });
 
   test('scenario: false removes them, a number forces that many (every ConflictType), a list is returned as given', async () => {
@@ -360,7 +444,7 @@ describe('wall-clock progression', () => {
       await wall.api.post(`/deployments/${key}/start/`);
       const total = wall.sim.plan(key).steps.reduce((s, x) => s + x.durationMs, 0);
       expect(total).toBe(120_000);
-      expect(['saved', 'running']).toContain((await wall.api.status(key)).DeploymentStatus);
+      expect((await wall.api.status(key)).DeploymentStatus).toBe('running');
       const t0 = Date.now();
       await new Promise((r) => setTimeout(r, 260));
       expect((await wall.api.status(key)).DeploymentStatus).toBe('finished_successful');
@@ -383,7 +467,7 @@ describe('wall-clock progression', () => {
       expect(total).toBeGreaterThan(2 * 60_000);
       expect(total).toBeLessThan(30 * 60_000);
       await new Promise((r) => setTimeout(r, 50));
-      expect(['saved', 'running']).toContain((await slow.api.status(key)).DeploymentStatus);
+      expect((await slow.api.status(key)).DeploymentStatus).toBe('running');
       slow.sim.setConfig({ speed: 1_000_000 });
       slow.sim.setScenario({ interventions: [{ info: 'deployment_prepared' }] });
       const waiting = await slow.api.create([K.hrCore12], { target: QA });
