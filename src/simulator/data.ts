@@ -94,7 +94,7 @@ export const SimAppEnvStatus = z.strictObject({
   /** Key of the last tagged version the running app is based on (`BaseApplicationVersionKey`). */
   version: key,
   isModified: z.boolean().default(false),
-  /** "" = the target's default deployment zone. */
+  /** Key of the deployment zone the app runs in; "" = the environment's default zone. */
   zone: z.string().default(''),
 });
 
@@ -125,6 +125,7 @@ const SimDataObject = z.strictObject({
 export const SimData = SimDataObject.superRefine((d, ctx) => {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
   const envKeys = new Set<string>();
+  const zoneKeys = new Map(d.environments.map((e) => [e.key, new Set(e.zones.map((z) => z.key))]));
   d.environments.forEach((e, i) => {
     if (envKeys.has(e.key)) issue(['environments', i, 'key'], `duplicate environment key ${e.key}`);
     envKeys.add(e.key);
@@ -148,6 +149,11 @@ export const SimData = SimDataObject.superRefine((d, ctx) => {
         issue(['applications', i, 'environments', j, 'environment'], `unknown environment ${s.environment}`);
       if (!versionKeys.has(s.version))
         issue(['applications', i, 'environments', j, 'version'], `unknown version ${s.version} of ${a.name}`);
+      if (s.zone && envKeys.has(s.environment) && !zoneKeys.get(s.environment)?.has(s.zone))
+        issue(
+          ['applications', i, 'environments', j, 'zone'],
+          `unknown deployment zone ${s.zone} of environment ${s.environment}`,
+        );
     });
     a.blockedIn.forEach((b, j) => {
       if (!envKeys.has(b.environment))

@@ -8,8 +8,8 @@
  * - ExpenseTracker, modified in Development since its last tag 2.1 (IsModified=true);
  * - DocumentArchive, with an extension whose logical database is mapped in Quality but not in Production
  *   (a Production deployment stops with Info=needs_configuration_or_confirmation);
- * - LegacyIntranet, blocked for Production;
- * - a default "Global" zone per environment, and a second zone in Production.
+ * - LegacyIntranet, blocked for Production, where it runs in the second zone ("Internal");
+ * - a default "Global" zone per environment (every other app runs there), and a second zone in Production.
  */
 import { parseSimData, type SimData, type SimDataInput } from './data';
 
@@ -17,6 +17,8 @@ export const SEED_KEYS = {
   development: 'f3582e43-43c7-4bb4-8cbb-d9f6cbcbd35e',
   quality: '0b9a6f3e-8d35-4c8e-9a51-7c1e2b4d6f80',
   production: '849515f2-b4ff-4aca-a9d6-9407bea655f4',
+  productionGlobalZone: '9f3e2eac-3b5a-4a7c-9d9f-4c8eaf2b6d35',
+  productionInternalZone: 'a04f3fbd-4c6b-4b8d-8eaf-5d9fb03c7e46',
   employeeBackoffice: 'c9a7a82e-0eee-4a3d-8e22-2a19c69c766f',
   employeeBackoffice10: 'b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c',
   hrCore: '3e8f5a1c-7b2d-4c9e-a6f0-1d2b3c4e5f60',
@@ -109,9 +111,9 @@ export const SEED_INPUT: SimDataInput = {
       hostName: 'prod-env.company.com',
       numberOfFrontEnds: 2,
       zones: [
-        { key: '9f3e2eac-3b5a-4a7c-9d9f-4c8eaf2b6d35', name: 'Global', isDefault: true },
+        { key: K.productionGlobalZone, name: 'Global', isDefault: true },
         {
-          key: 'a04f3fbd-4c6b-4b8d-8eaf-5d9fb03c7e46',
+          key: K.productionInternalZone,
           name: 'Internal',
           technology: { key: 'b15a4ace-5d7c-4c9e-9fb0-6eaac14d8f57', name: 'Classic' },
         },
@@ -233,7 +235,7 @@ export const SEED_INPUT: SimDataInput = {
       environments: [
         { environment: DEV, version: K.legacyIntranet35 },
         { environment: QA, version: K.legacyIntranet35 },
-        { environment: PROD, version: vkey(K.legacyIntranet, '3.4') },
+        { environment: PROD, version: vkey(K.legacyIntranet, '3.4'), zone: K.productionInternalZone },
       ],
       blockedIn: [{ environment: PROD, reason: 'Being decommissioned: deployments to Production are blocked.' }],
     },

@@ -36,7 +36,25 @@ export class World {
   constructor(
     public data: SimData,
     private readonly origin: () => string,
-  ) {}
+  ) {
+    this.settleZones();
+  }
+
+  /**
+   * Deployment zones are real: every environment gets its zones written out (a "Global" default when the data
+   * names none; the first zone is the default when none is marked), and every running application runs in a
+   * named zone ("" in the data = the environment's default zone), so `DeploymentZoneKey` is never "".
+   */
+  private settleZones(): void {
+    for (const env of this.data.environments) {
+      env.zones = this.zones(env);
+      const fallback = this.defaultZone(env).key;
+      for (const app of this.data.applications) {
+        const s = this.running(app, env.key);
+        if (s && !s.zone) s.zone = fallback;
+      }
+    }
+  }
 
   // ---- lookups -------------------------------------------------------------------------------------------
 
@@ -71,6 +89,10 @@ export class World {
     if (env.zones.length === 0) return [{ key: stableUuid('zone', env.key), name: 'Global', isDefault: true }];
     const hasDefault = env.zones.some((z) => z.isDefault);
     return env.zones.map((z, i) => ({ ...z, isDefault: z.isDefault || (!hasDefault && i === 0) }));
+  }
+  defaultZone(env: SimEnvironment): Zone {
+    const zones = this.zones(env);
+    return zones.find((z) => z.isDefault) ?? zones[0]!;
   }
   running(app: SimApplication, envKey: string): SimApplication['environments'][number] | undefined {
     return app.environments.find((s) => s.environment === envKey);
@@ -239,11 +261,16 @@ export class World {
     return key;
   }
 
-  /** After a successful deployment: the target now runs these versions (and is no longer modified). */
-  setRunning(appKey: string, envKey: string, versionKey: string, zone: string): void {
+  /**
+   * After a successful deployment: the target now runs these versions (and is no longer modified), in the zone
+   * the plan named; a plan that gave "" keeps the app in its current zone there, or puts it in the default one.
+   */
+  setRunning(appKey: string, envKey: string, versionKey: string, planZone: string): void {
     const app = this.app(appKey);
-    if (!app) return;
+    const env = this.env(envKey);
+    if (!app || !env) return;
     const s = this.running(app, envKey);
+    const zone = planZone || s?.zone || this.defaultZone(env).key;
     if (s) Object.assign(s, { version: versionKey, isModified: false, zone });
     else app.environments.push({ environment: envKey, version: versionKey, isModified: false, zone });
   }

@@ -353,3 +353,62 @@ describe('deployment plans: create, update, list', () => {
     expect((await api.get('/deployments/?TargetEnvironmentKey=nope')).status).toBe(204);
   });
 });
+
+describe('deployment zones', () => {
+  type Zone = { Key: string; Name: string; IsDefault: boolean };
+  type Status = { EnvironmentKey: string; DeploymentZoneKey: string };
+  const zonesOf = async (env: string): Promise<Zone[]> =>
+    (await api.get(`/environments/${env}/deploymentzones/`)).json<Zone[]>();
+  const zoneOf = async (env: string, app: string): Promise<string> =>
+    (await api.get(`/environments/${env}/applications/${app}/?IncludeEnvStatus=true`)).json<{
+      AppStatusInEnvs: Status[];
+    }>().AppStatusInEnvs[0]!.DeploymentZoneKey;
+  /** Creates and runs a plan to its end (continuing where it waits for a person). */
+  const deploy = async (versionKey: string, opts: { zone?: string } = {}): Promise<string> => {
+    const key = await api.create([versionKey], opts);
+    expect((await api.post(`/deployments/${key}/start/`)).status).toBe(202);
+    for (let i = 0; i < 200; i++) {
+      const s = await api.status(key);
+      if (s.DeploymentStatus === 'finished_successful') return key;
+      if (s.DeploymentStatus === 'needs_user_intervention') await api.post(`/deployments/${key}/continue/`);
+    }
+    throw new Error(`plan ${key} did not finish`);
+  };
+
+  test('every environment has one default zone ("Global"); every running app reports the key of its zone, never ""', async () => {
+    const apps = (await api.get('/applications/?IncludeEnvStatus=true')).json<{ AppStatusInEnvs: Status[] }[]>();
+    const statuses = apps.flatMap((a) => a.AppStatusInEnvs);
+    expect(statuses.length).toBeGreaterThan(12);
+    for (const env of [DEV, QA, PROD]) {
+      const zones = await zonesOf(env);
+      expect(zones.filter((z) => z.IsDefault).map((z) => z.Name)).toEqual(['Global']);
+      for (const s of statuses.filter((x) => x.EnvironmentKey === env))
+        expect(zones.map((z) => z.Key)).toContain(s.DeploymentZoneKey);
+    }
+    expect(await zoneOf(PROD, K.legacyIntranet)).toBe(K.productionInternalZone);
+    expect(await zoneOf(PROD, K.hrCore)).toBe(K.productionGlobalZone);
+    const running = (await api.get(`/environments/${PROD}/applications/?IncludeEnvStatus=true`)).json<
+      { AppStatusInEnvs: Status[] }[]
+    >();
+    expect(running.every((a) => a.AppStatusInEnvs[0]!.DeploymentZoneKey !== '')).toBe(true);
+  });
+
+  test('a plan that gives "" deploys to the app\'s current zone in the target, or the default for an app new there; a named zone moves it', async () => {
+    expect(await zoneOf(PROD, K.employeeBackoffice)).toBe(K.productionGlobalZone);
+    await deploy(K.employeeBackoffice10, { zone: K.productionInternalZone });
+    expect(await zoneOf(PROD, K.employeeBackoffice)).toBe(K.productionInternalZone);
+    const again = await deploy(K.employeeBackoffice10);
+    expect(sim.plan(again).applications[0]!.zoneKey).toBe(''); // the plan keeps what it was given
+    expect(await zoneOf(PROD, K.employeeBackoffice)).toBe(K.productionInternalZone);
+    await expect(api.get(`/environments/${PROD}/applications/${K.documentArchive}/`)).resolves.toMatchObject({
+      status: 404,
+    });
+    await deploy(K.documentArchive11);
+    expect(await zoneOf(PROD, K.documentArchive)).toBe(K.productionGlobalZone);
+    const [qaGlobal] = await zonesOf(QA);
+    const r = await api.post('/deployments/', planBody([K.hrCore12], { zone: qaGlobal!.Key }));
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('DeploymentZoneKey');
+    expect(r.text).toContain('Production');
+  });
+});

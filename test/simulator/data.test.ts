@@ -75,6 +75,22 @@ describe('SimData format', () => {
       'applications[0].environments[0].version',
     ],
     [
+      'a running app in a zone its environment does not have',
+      {
+        environments: [{ key: 'e', name: 'A', zones: [{ key: 'z1', name: 'Global', isDefault: true }] }],
+        applications: [
+          {
+            key: 'a',
+            name: 'App',
+            modules: [{ key: 'm', name: 'M' }],
+            versions: [{ key: 'v', version: '1', createdOn: '2025-01-01T00:00:00Z' }],
+            environments: [{ environment: 'e', version: 'v', zone: 'z2' }],
+          },
+        ],
+      },
+      'applications[0].environments[0].zone: unknown deployment zone z2 of environment e',
+    ],
+    [
       'an unknown producer',
       {
         environments: [],
@@ -121,7 +137,7 @@ describe('SimData format', () => {
     expect(parseSimData(SEED_INPUT).applications).toHaveLength(6);
   });
 
-  test('a data file (dataFile option) replaces the seed; an environment without zones gets a default Global zone', async () => {
+  test('a data file (dataFile option) replaces the seed; an environment without zones gets a default Global zone, where its apps run', async () => {
     const file = join(dir, 'data.json');
     writeFileSync(
       file,
@@ -153,6 +169,16 @@ describe('SimData format', () => {
           DeploymentTechnology: { Key: expect.any(String), Name: 'Classic' },
         },
       ]);
+      // the apps run in that zone: DeploymentZoneKey is its key, never ""
+      const zoneIn = async (env: string): Promise<[string, string]> => [
+        (await api.get(`/environments/${env}/deploymentzones/`)).json<{ Key: string }[]>()[0]!.Key,
+        (await api.get(`/environments/${env}/applications/app/?IncludeEnvStatus=true`)).json<{
+          AppStatusInEnvs: { DeploymentZoneKey: string }[];
+        }>().AppStatusInEnvs[0]!.DeploymentZoneKey,
+      ];
+      const [devZone, appZone] = await zoneIn('dev');
+      expect(appZone).toBe(devZone);
+      expect(sim.data().applications[0]!.environments[0]!.zone).toBe(devZone);
       const key = await api.create(['v1'], { source: 'dev', target: 'prd' });
       expect(key).toBe('11111111-1111-4111-8111-111111111111');
       await api.post(`/deployments/${key}/start/`);
@@ -160,6 +186,8 @@ describe('SimData format', () => {
       expect((await api.get('/environments/prd/applications/')).json<{ Name: string }[]>().map((a) => a.Name)).toEqual([
         'App',
       ]);
+      const [prdZone, deployedZone] = await zoneIn('prd');
+      expect([deployedZone, deployedZone === devZone]).toEqual([prdZone, false]);
     } finally {
       await sim.close();
     }
