@@ -2,6 +2,7 @@
  * The LifeTime API surface: authentication, path and query tolerance, 204/404/405, the application and
  * environment endpoints, tagging, the deployment list filters and create/update validation.
  */
+import { Application, DeploymentDetails, Environment } from '../../src/lifetime/schemas';
 import type { SimulatorHandle } from '../../src/simulator';
 import { Api, DEV, K, planBody, PROD, QA, startTestSimulator, useTestSimulator } from './helpers';
 
@@ -410,5 +411,32 @@ describe('deployment zones', () => {
     expect(r.status).toBe(400);
     expect(r.text).toContain('DeploymentZoneKey');
     expect(r.text).toContain('Production');
+  });
+});
+
+describe('DetailsURL (LifeTime 11.22+)', () => {
+  test('Environment, Application and Deployment carry a link into the LifeTime console on the simulator origin', async () => {
+    const key = await api.create([K.employeeBackoffice10]);
+    const bodies: { Key: string; DetailsURL?: string }[] = [
+      ...(await api.get('/environments/')).json<{ Key: string }[]>(),
+      (await api.get(`/environments/${PROD}/`)).json<{ Key: string }>(),
+      ...(await api.get('/applications/?IncludeEnvStatus=true')).json<{ Key: string }[]>(),
+      (await api.get(`/applications/${K.hrCore}/`)).json<{ Key: string }>(),
+      ...(await api.get(`/environments/${DEV}/applications/`)).json<{ Key: string }[]>(),
+      (await api.get(`/environments/${DEV}/applications/${K.hrCore}/`)).json<{ Key: string }>(),
+      ...(await api.get('/deployments/')).json<{ Key: string }[]>(),
+      (await api.get(`/deployments/${key}/`)).json<{ Deployment: { Key: string } }>().Deployment,
+    ];
+    expect(bodies.length).toBeGreaterThan(15);
+    for (const b of bodies) {
+      expect(b.DetailsURL?.startsWith(`${sim.origin}/lifetime/`)).toBe(true);
+      expect(new URL(b.DetailsURL!).search).toContain(b.Key);
+    }
+    // the wire schemas keep it as a typed, optional field
+    const env = Environment.parse((await api.get(`/environments/${PROD}/`)).json());
+    const app = Application.parse((await api.get(`/applications/${K.hrCore}/`)).json());
+    const plan = DeploymentDetails.parse((await api.get(`/deployments/${key}/`)).json()).Deployment;
+    expect([env.DetailsURL, app.DetailsURL, plan.DetailsURL].every((u) => u?.startsWith(sim.origin))).toBe(true);
+    expect(Application.parse({ Key: 'k', Name: 'older LifeTime' }).DetailsURL).toBeUndefined();
   });
 });
