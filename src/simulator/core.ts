@@ -20,6 +20,8 @@ export interface RequestRecord {
   query: Record<string, string>;
   /** HTTP status answered; 0 when the request was not handled and nothing sent (hang, reset connection). */
   status: number;
+  /** Size of the response body in bytes (0 when nothing was sent; for a dropped reply, the body it would have had). */
+  responseBytes: number;
   /** True when the request was carried out (`status` is what it would have answered) and the reply dropped
    * by the `dropReply` / `dropNextCreateResponse` fault: the socket was destroyed without a response. */
   dropped?: boolean;

@@ -127,7 +127,8 @@ export function readBody(req: IncomingMessage, limit = 5 * 1024 * 1024): Promise
   });
 }
 
-export function send(res: ServerResponse, reply: Reply): void {
+/** The reply's headers and body as they go on the wire; `bytes` is the body's size. */
+export function encode(reply: Reply): { headers: Record<string, string>; payload: string; bytes: number } {
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };
   let payload = '';
   if (reply.kind === 'json') {
@@ -137,7 +138,15 @@ export function send(res: ServerResponse, reply: Reply): void {
     headers['content-type'] = 'text/plain; charset=utf-8';
     payload = String(reply.body);
   }
-  headers['content-length'] = String(Buffer.byteLength(payload));
+  const bytes = Buffer.byteLength(payload);
+  headers['content-length'] = String(bytes);
+  return { headers, payload, bytes };
+}
+
+/** Sends the reply; returns the body's size in bytes. */
+export function send(res: ServerResponse, reply: Reply): number {
+  const { headers, payload, bytes } = encode(reply);
   res.writeHead(reply.status, headers);
   res.end(payload);
+  return bytes;
 }

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { SimCore, type AdvanceRequest, type ConfigRequest, type PresetResult, type RequestRecord } from './core';
 import { loadDataFile, parseSimData, type SimData, type SimDataInput } from './data';
 import type { FaultsRequest, FaultsState } from './faults';
+import { generateApplications } from './generate';
 import type { AddPlanRequest, SimConfig } from './plans';
 import type { PresetRequest, ScenarioEntry, ScenarioRequest } from './scenario';
 import { seedData } from './seed';
@@ -32,6 +33,11 @@ export interface SimulatorOptions {
   data?: SimDataInput;
   /** Path of a JSON data set (format: see `data.ts`). */
   dataFile?: string;
+  /**
+   * Adds this many synthetic applications (about 10 modules each, versions across the environments; deterministic)
+   * to the data set, for tests and benchmarks on a large infrastructure. See `generate.ts`.
+   */
+  generateApps?: number;
   /** Plans, tagged versions and running state are kept in this file and loaded from it at start. */
   stateFile?: string;
   /** Wall-clock mode: LifeTime ms per real ms (default 1; 600 runs a 10-minute deployment in 1 s). */
@@ -81,6 +87,7 @@ const Options = z.strictObject({
   token: z.string().min(1).default('lifetime-simulator-token'),
   data: z.unknown().optional(),
   dataFile: z.string().min(1).optional(),
+  generateApps: z.number().int().min(0).max(100_000).optional(),
   stateFile: z.string().min(1).optional(),
   speed: z.number().positive().default(1),
   progression: z.enum(['wall', 'per-poll']).default('wall'),
@@ -93,7 +100,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (!parsed.success) throw new Error(`invalid simulator options: ${z.prettifyError(parsed.error)}`);
   const o = parsed.data;
   if (o.data !== undefined && o.dataFile) throw new Error('invalid simulator options: give data or dataFile, not both');
-  const data = o.dataFile ? loadDataFile(o.dataFile) : o.data !== undefined ? parseSimData(o.data) : seedData();
+  const given = o.dataFile ? loadDataFile(o.dataFile) : o.data !== undefined ? parseSimData(o.data) : seedData();
+  const data = o.generateApps ? generateApplications(given, o.generateApps) : given;
   const log = o.log ?? ((): void => undefined);
   let origin = '';
   const config: SimConfig = { speed: o.speed, progression: o.progression, parallelLimit: o.parallelLimit };
@@ -152,6 +160,7 @@ export { BASE_PATH, ADMIN_PATH } from './server';
 export { SimData, loadDataFile, parseSimData } from './data';
 export type { SimDataInput } from './data';
 export { seedData, SEED_KEYS, SEED_INPUT } from './seed';
+export { generateApplications } from './generate';
 export {
   realisticProfile,
   scaleProfile,

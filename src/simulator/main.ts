@@ -1,5 +1,5 @@
 /**
- * `npm run simulator -- [--host 127.0.0.1] [--port 8088] [--token <t>] [--data <file.json>]
+ * `npm run simulator -- [--host 127.0.0.1] [--port 8088] [--token <t>] [--data <file.json>] [--generate-apps N]
  *   [--state <file.json>] [--speed <factor>] [--progression wall|per-poll] [--parallel-limit N]`
  *
  * Starts the LifeTime simulator, prints its base URL and token, and stops cleanly on SIGINT/SIGTERM.
@@ -11,7 +11,7 @@ import { loadDataFile, type SimData } from './data';
 import { startSimulator, type SimulatorOptions } from './index';
 
 const USAGE =
-  'usage: npm run simulator -- [--host 127.0.0.1] [--port 8088] [--token <t>] [--data <file.json>] ' +
+  'usage: npm run simulator -- [--host 127.0.0.1] [--port 8088] [--token <t>] [--data <file.json>] [--generate-apps N] ' +
   '[--state <file.json>] [--speed <factor>] [--progression wall|per-poll] [--parallel-limit N]';
 
 const int = (min: number, max: number) =>
@@ -33,6 +33,7 @@ export const SimulatorFlags = z.strictObject({
   port: int(0, 65535).optional(),
   token: z.string().min(1, { message: 'a non-empty token' }).optional(),
   data: z.string().min(1, { message: 'a path to a JSON data file' }).optional(),
+  'generate-apps': int(0, 100_000).optional(),
   state: z.string().min(1, { message: 'a path to a JSON state file' }).optional(),
   speed: z
     .string()
@@ -59,6 +60,7 @@ export function parseSimulatorArgs(argv: string[]): ParsedArgs {
         port: { type: 'string' },
         token: { type: 'string' },
         data: { type: 'string' },
+        'generate-apps': { type: 'string' },
         state: { type: 'string' },
         speed: { type: 'string' },
         progression: { type: 'string' },
@@ -86,6 +88,7 @@ export function parseSimulatorArgs(argv: string[]): ParsedArgs {
       port: f.port,
       token: f.token,
       dataFile: f.data,
+      generateApps: f['generate-apps'],
       stateFile: f.state,
       speed: f.speed,
       progression: f.progression,
@@ -120,6 +123,8 @@ async function main(): Promise<void> {
   console.log(`  admin: ${sim.origin}/_sim/`);
   console.log(`  pid:   ${process.pid}`);
   console.log(`  speed: ${c.speed}, progression: ${c.progression}, parallel limit: ${c.parallelLimit}`);
+  const d = sim.data();
+  console.log(`  data:  ${d.environments.length} environments, ${d.applications.length} applications`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

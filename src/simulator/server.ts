@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { adminRoutes } from './admin-routes';
 import type { RequestRecord, SimCore } from './core';
-import { exception, matchRoute, readBody, send, type Reply, type Request, type Route } from './http';
+import { encode, exception, matchRoute, readBody, send, type Reply, type Request, type Route } from './http';
 import { lifetimeRoutes } from './lifetime-routes';
 import { iso, SimError } from './util';
 
@@ -52,12 +52,19 @@ export function createSimServer(sim: SimCore, token: string, log: (line: string)
   };
 
   async function lifetime(req: IncomingMessage, res: ServerResponse, r: Request): Promise<void> {
-    const record: RequestRecord = { method: r.method, path: r.path, query: r.query, status: 0, at: iso(sim.now()) };
+    const record: RequestRecord = {
+      method: r.method,
+      path: r.path,
+      query: r.query,
+      status: 0,
+      responseBytes: 0,
+      at: iso(sim.now()),
+    };
     sim.requests.push(record);
     if (sim.requests.length > 50_000) sim.requests.splice(0, sim.requests.length - 50_000);
     const done = (reply: Reply): void => {
       record.status = reply.status;
-      send(res, reply);
+      record.responseBytes = send(res, reply);
       log(`${r.method} ${r.path} → ${reply.status}`);
     };
     const fault = sim.faults.decide(r.method, r.rel, r.path);
@@ -75,9 +82,11 @@ export function createSimServer(sim: SimCore, token: string, log: (line: string)
     if (fault.kind === 'error')
       return done(exception(fault.status, [`The LifeTime service is unavailable (simulated ${fault.status}).`]));
     if (fault.kind === 'malformed') {
+      const truncated = '{"DeploymentStatus":"runn';
       record.status = 200;
+      record.responseBytes = Buffer.byteLength(truncated);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end('{"DeploymentStatus":"runn');
+      res.end(truncated);
       return log(`${r.method} ${r.path} → 200 (malformed JSON by fault)`);
     }
     if (!authorized(req)) return done(exception(401, ['Invalid or missing authentication token.']));
@@ -86,6 +95,7 @@ export function createSimServer(sim: SimCore, token: string, log: (line: string)
     if (route) record.route = route;
     if (sim.faults.takeDropReply(r.method, r.rel, r.path, route, reply.status)) {
       record.status = reply.status;
+      record.responseBytes = encode(reply).bytes;
       record.dropped = true;
       sim.persist();
       req.socket.destroy();

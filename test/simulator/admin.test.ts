@@ -16,7 +16,15 @@ describe('request log', () => {
     await api.admin('GET', '/plans');
     const key = await api.create([K.employeeBackoffice10]);
     const log = (await api.admin('GET', '/requests')).json<
-      { method: string; path: string; query: object; status: number; at: string; route: string }[]
+      {
+        method: string;
+        path: string;
+        query: object;
+        status: number;
+        responseBytes: number;
+        at: string;
+        route: string;
+      }[]
     >();
     expect(log).toEqual([
       {
@@ -24,6 +32,7 @@ describe('request log', () => {
         path: '/lifetimeapi/rest/v2/applications/',
         query: { IncludeEnvStatus: 'True' },
         status: 200,
+        responseBytes: expect.any(Number),
         at: expect.any(String),
         route: '/applications/',
       },
@@ -32,10 +41,12 @@ describe('request log', () => {
         path: '/lifetimeapi/rest/v2/deployments/',
         query: {},
         status: 201,
+        responseBytes: key.length,
         at: expect.any(String),
         route: '/deployments/',
       },
     ]);
+    expect(log[0]!.responseBytes).toBeGreaterThan(1000);
     expect(Date.parse(log[0]!.at)).toBeLessThanOrEqual(Date.now());
     expect(sim.requests()).toEqual(log);
     expect((await api.admin('DELETE', '/requests')).status).toBe(204);

@@ -71,6 +71,7 @@ describe('argument parsing (in process)', () => {
     [['--speed', 'fast'], '--speed', '"fast"', 'a number greater than 0'],
     [['--progression', 'sometimes'], '--progression', '"sometimes"', 'wall or per-poll'],
     [['--parallel-limit', '0'], '--parallel-limit', '"0"', 'an integer from 1 to 1000'],
+    [['--generate-apps', 'many'], '--generate-apps', '"many"', 'an integer from 0 to 100000'],
   ])('%j → an error naming the flag, the value and what is accepted', (argv, flag, value, accepted) => {
     const r = parseSimulatorArgs(argv);
     expect(r.ok).toBe(false);
@@ -90,6 +91,8 @@ describe('argument parsing (in process)', () => {
       't',
       '--data',
       'd.json',
+      '--generate-apps',
+      '1000',
       '--state',
       's.json',
       '--speed',
@@ -107,6 +110,7 @@ describe('argument parsing (in process)', () => {
         port: 0,
         token: 't',
         dataFile: 'd.json',
+        generateApps: 1000,
         stateFile: 's.json',
         speed: 600,
         progression: 'per-poll',
@@ -138,7 +142,7 @@ describe('the simulator command', () => {
     expect(d.stderr).toContain('environments[0].name');
   });
 
-  test('prints the URL and token, serves requests, stops on SIGTERM with exit 0; --data replaces the seed', async () => {
+  test('prints the URL and token, serves requests, stops on SIGTERM with exit 0; --data replaces the seed, --generate-apps adds to it', async () => {
     const file = join(dir, 'data.json');
     writeFileSync(
       file,
@@ -150,12 +154,15 @@ describe('the simulator command', () => {
         applications: [],
       }),
     );
-    const r = await startCli(['--data', file, '--token', 'cli-token']);
+    const r = await startCli(['--data', file, '--token', 'cli-token', '--generate-apps', '25']);
     expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lifetimeapi\/rest\/v2$/);
     expect(r.token).toBe('cli-token');
+    expect(r.out()).toMatch(/data:\s+2 environments, 25 applications/);
     const envs = await call(r, 'GET', '/environments/');
     expect(envs.status).toBe(200);
     expect((JSON.parse(envs.text) as { Name: string }[]).map((e) => e.Name)).toEqual(['Sandbox', 'Live']);
+    const apps = JSON.parse((await call(r, 'GET', '/environments/env-1/applications/')).text) as unknown[];
+    expect(apps).toHaveLength(25);
     expect(await stopCli(r)).toBe(0);
     expect(r.out()).toContain('GET /lifetimeapi/rest/v2/environments/ → 200');
     expect(r.out()).toContain('SIGTERM: stopping the LifeTime simulator');

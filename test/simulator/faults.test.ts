@@ -93,6 +93,29 @@ describe('faults', () => {
     expect(sim.requests().map((r) => r.status)).toEqual([0, 200]);
   });
 
+  test("responseBytes in the request log: the body size of what was answered; 0 when nothing was; a dropped reply's would-be body", async () => {
+    const env = await api.get('/environments/');
+    sim.setFaults({ throttle: { count: 1, retryAfterSeconds: 1 } });
+    const throttled = await api.get('/environments/');
+    sim.setFaults({ resetConnection: { count: 1 } });
+    await expect(api.get('/environments/')).rejects.toThrow(/fetch failed/);
+    sim.setFaults({ malformedJson: { count: 1 } });
+    const broken = await api.get('/environments/');
+    sim.setFaults({ dropReply: { count: 1 } });
+    await expect(api.get('/environments/')).rejects.toThrow(/fetch failed/);
+    sim.clearFaults();
+    await api.del('/deployments/nope/');
+    expect(sim.requests().map((r) => [r.status, r.responseBytes, r.dropped ?? false])).toEqual([
+      [200, Buffer.byteLength(env.text), false],
+      [429, Buffer.byteLength(throttled.text), false],
+      [0, 0, false],
+      [200, Buffer.byteLength(broken.text), false],
+      [200, Buffer.byteLength(env.text), true],
+      [404, expect.any(Number), false],
+    ]);
+    expect(sim.requests().every((r) => r.status === 0 || r.responseBytes > 0)).toBe(true);
+  });
+
   test('malformedJson: 200 with a body that is not JSON, and the request is not handled', async () => {
     sim.setFaults({ malformedJson: { count: 1 }, match: { method: 'POST' } });
     expect((await api.get('/environments/')).status).toBe(200);
