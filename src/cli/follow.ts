@@ -20,7 +20,7 @@ export function gateInstructions(workflowId: string, state: DeployState): string
     ...(g.conflicts ?? []).map((c) => `     - ${c}`),
     `   approve → ${g.onApprove}; reject → ${g.onReject}; at ${g.deadline}: ${g.onTimeout}`,
     ...(state.detailsUrl ? [`   in LifeTime: ${state.detailsUrl}`] : []),
-    ...answerCommands(workflowId).map((c) => `   ${`${c.where}:`.padEnd(9)}${c.command}`),
+    ...answerCommands(workflowId).map((c) => `   ${`${c.where}:`.padEnd(8)} ${c.command}`),
   ];
 }
 

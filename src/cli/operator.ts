@@ -185,13 +185,29 @@ export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitC
   }
   if (r.data.json) io.out(JSON.stringify(rows));
   else if (rows.length === 0) io.out('no deployments match');
-  else
-    for (const x of rows) {
+  else {
+    // One aligned table with a header row.
+    const table = [
+      ['WORKFLOW ID', 'STATUS', 'APPLICATIONS', 'SOURCE → TARGET', 'LIFETIME', 'GATE', 'OUTCOME'],
+      ...rows.map((x) => [
+        x.workflowId,
+        x.status.toLowerCase(),
+        x.applications.join(',') || '-',
+        `${x.source ?? '-'} → ${x.target ?? '-'}`,
+        x.lifetimeStatus ?? '-',
+        x.gate ?? '-',
+        x.outcome ?? '-',
+      ]),
+    ];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table)
       io.out(
-        `${x.workflowId}  ${x.status.toLowerCase()}  ${x.applications.join(',')}  ${x.source ?? '?'} → ${x.target ?? '?'}  ` +
-          `LifeTime: ${x.lifetimeStatus ?? '-'}  gate: ${x.gate ?? '-'}${x.outcome ? `  outcome: ${x.outcome}` : ''}`,
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
       );
-    }
+  }
   return ExitCode.Success;
 }
 

@@ -35,7 +35,7 @@ const uniqueId = (what: string) => `e2e-${what}-${Date.now().toString(36)}-${Mat
 
 /** Waits until a following `deploy --wait` has printed the whole gate block (its last line names the signal). */
 const gateShown = (deploy: Child, id: string) =>
-  deploy.waitFor(new RegExp(`temporal workflow signal --workflow-id ${id} .*\\n`), { stream: 'stderr' });
+  deploy.waitFor(new RegExp(`workflow signal --workflow-id ${id} .*\\n`), { stream: 'stderr' });
 
 const countRequests = async (s: Stack, method: string, path: RegExp) =>
   (await s.sim.requests()).filter((r) => r.method === method && path.test(r.path)).length;
@@ -73,7 +73,7 @@ describe('with a simulator and a worker per test', () => {
     expect(progress).toMatch(/⏸ {2}conflicts gate open: LifeTime reports \d+ conflicts? in the plan for Production/);
     expect(progress).toContain(`reject:  npx lifetime-deploy reject ${id} --by <your name>`);
     expect(progress).toContain(
-      `temporal workflow signal --workflow-id ${id} --name approve --input '{"by":"<your name>"}'`,
+      `Temporal CLI: npm run temporal -- workflow signal --workflow-id ${id} --name approve --input '{"by":"<your name>"}'`,
     );
     // Waiting at the gate: the plan is saved, not started.
     expect((await s.sim.plans()).map((p) => p.status)).toEqual(['saved']);
@@ -221,10 +221,10 @@ describe('with a simulator and a worker per test', () => {
       return r.stdout.includes(id) ? r : undefined;
     }, 'list --pending shows the deployment');
     expectExit(listed, ExitCode.Success);
-    const line = listed.stdout.split('\n').find((l) => l.startsWith(id));
-    expect(line).toMatch(
-      /running {2}EmployeeBackoffice {2}Development → Production {2}LifeTime: saved {2}gate: conflicts/,
-    );
+    const [header, ...lines] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^WORKFLOW ID +STATUS +APPLICATIONS +SOURCE → TARGET +LIFETIME +GATE +OUTCOME$/);
+    const line = lines.find((l) => l.startsWith(id));
+    expect(line).toMatch(/running +EmployeeBackoffice +Development → Production +saved +conflicts +-$/);
     const other = await s.cli(['list', '--pending', '--target', 'Quality']);
     expectExit(other, ExitCode.Success);
     expect(other.stdout).not.toContain(id);

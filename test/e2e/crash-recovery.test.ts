@@ -126,7 +126,7 @@ test('(b) SIGKILL at an open gate, approval sent while no worker runs: kept, app
   const w1 = await r.startWorker('worker-1');
   const id = `e2e-crash-gate-${Date.now().toString(36)}`;
   const deploy = r.deployInBackground(id);
-  await deploy.waitFor(new RegExp(`temporal workflow signal --workflow-id ${id} .*\\n`), { stream: 'stderr' });
+  await deploy.waitFor(new RegExp(`workflow signal --workflow-id ${id} .*\\n`), { stream: 'stderr' });
   const handle = client.workflow.getHandle(id);
   const atGate = await handle.query(stateQuery);
   expect(atGate.gate?.kind).toBe('conflicts');
