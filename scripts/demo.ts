@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connect, ExitCode, processIo, type CliContext } from '../src/cli/common';
+import { connect, ExitCode, type CliContext, type Io } from '../src/cli/common';
 import { decide } from '../src/cli/operator';
 import { loadWorkerConfig } from '../src/config';
 import { startTemporalDevServer, type DevServer } from '../src/dev/dev-server';
@@ -25,7 +25,9 @@ const keep = args.has('--keep');
 const interactive = process.stdin.isTTY && !args.has('--auto');
 const speed = Number(process.env.DEMO_SPEED ?? 40);
 
-const say = (s = '') => process.stdout.write(`${s}\n`);
+const say = (s = '') => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+/** The demo tells one story on one stream: banners, progress and results all on stdout (redirect it whole). */
+const demoIo: Io = { out: (s) => say(s), err: (s) => say(s) };
 const banner = (s: string) => say(`\n━━ ${s} ${'━'.repeat(Math.max(0, 70 - s.length))}`);
 
 async function waitForGate(ctx: CliContext, workflowId: string): Promise<void> {
@@ -110,7 +112,7 @@ async function main(): Promise<number> {
         id: `demo-${stamp}-seed`,
         wait: true,
       },
-      processIo,
+      demoIo,
       env,
     );
     if (first !== ExitCode.Success) throw new Error(`the seed deployment ended with exit code ${first}`);
@@ -128,7 +130,7 @@ async function main(): Promise<number> {
         id,
         wait: true,
       },
-      processIo,
+      demoIo,
       env,
     );
     await waitForGate(ctx, id);
@@ -151,8 +153,7 @@ async function main(): Promise<number> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const still = await ctx.client.workflow.getHandle(id).query(stateQuery);
-    if (still.gate)
-      await decide(ctx, 'approve', id, { by: 'demo-operator', reason: 'approved by the demo' }, processIo);
+    if (still.gate) await decide(ctx, 'approve', id, { by: 'demo-operator', reason: 'approved by the demo' }, demoIo);
     const code = await second;
 
     banner('Done');
