@@ -23,6 +23,7 @@ import {
 } from './errors';
 import { parseProxy, proxyRequestFunction, TunnelAgent, type ProxyConfig } from './proxy';
 import { ExceptionBody } from './schemas';
+import { parseHttpUrl } from './url';
 
 export interface HttpOptions {
   /** `https://host`, `host`, `http://127.0.0.1:8088` or the full `…/lifetimeapi/rest/v2` URL. */
@@ -77,17 +78,7 @@ export interface HttpResult {
 export function normaliseBaseUrl(input: string): string {
   const raw = input.trim();
   if (!raw) throw new TypeError('baseUrl: empty; expected the LifeTime address, e.g. https://lifetime.example.com');
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
-  } catch {
-    throw new TypeError('baseUrl: not a valid URL; expected e.g. https://lifetime.example.com');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(
-      `baseUrl: unsupported scheme "${url.protocol}"; expected https: (or http: for a local simulator)`,
-    );
-  }
+  const url = parseHttpUrl(raw, 'https', 'baseUrl', 'https://lifetime.example.com');
   if (url.username || url.password) {
     throw new TypeError('baseUrl: must not contain credentials; pass the token separately');
   }

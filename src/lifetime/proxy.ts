@@ -14,6 +14,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { parseHttpUrl } from './url';
 
 export interface ProxyConfig {
   url: URL;
@@ -25,15 +26,7 @@ export interface ProxyConfig {
 
 /** Parses the `proxy` option. Throws a TypeError that does not echo credentials. */
 export function parseProxy(raw: string): ProxyConfig {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
-  } catch {
-    throw new TypeError('proxy: not a valid URL (expected http://host:port or https://host:port)');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`proxy: unsupported scheme "${url.protocol}" (expected http: or https:)`);
-  }
+  const url = parseHttpUrl(raw, 'http', 'proxy', 'http://host:port or https://host:port');
   const secrets: string[] = [];
   let authorization: string | undefined;
   if (url.username || url.password) {
