@@ -130,6 +130,27 @@ describe('deployment deadline', () => {
   });
 });
 
+describe('saved after start (opt-in simulator scenario)', () => {
+  test('a started plan that still reports saved is followed, never taken for an ending', async () => {
+    // LifeTime's clock nearly stands still: the started plan stays in its `saved` step.
+    const r = await rigs.make({ progression: 'wall', speed: 0.000001 });
+    r.sim.setScenario({ savedAfterStart: true });
+    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING } }));
+    const result = await r.run(async () => {
+      await env.sleep('10m');
+      const mid = await handle.query(stateQuery);
+      expect(mid).toMatchObject({ step: 'polling', lifetimeStatus: 'saved' });
+      expect(mid.timings.startedAt).toBeDefined();
+      expect(mid.outcome).toBeUndefined();
+      expect(mid.polls).toBeGreaterThan(10);
+      r.sim.setConfig({ progression: 'per-poll' }); // LifeTime moves again
+      return handle.result();
+    });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.lifetimeStatus).toBe('finished_successful');
+  });
+});
+
 describe('long runs', () => {
   test('deadline while running, the abort takes hours → the cleanup follows it across continue-as-new, ends timed_out', async () => {
     // LifeTime's clock nearly stands still: the plan stays where it is (and, once aborted, stays `aborting`).
