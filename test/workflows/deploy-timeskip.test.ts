@@ -182,6 +182,9 @@ describe('long runs', () => {
     const lengths = await runLengths(env, handle.workflowId, handle.firstExecutionRunId);
     expect(lengths.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...lengths)).toBeLessThan(threshold + 10);
+    console.log(
+      `cleanup across continue-as-new: ${lengths.length} runs of ${lengths.join(', ')} events; ${result.polls} polls`,
+    );
   });
 
   test('a 6-hour deployment continues-as-new, keeps its state, and completes', async () => {
