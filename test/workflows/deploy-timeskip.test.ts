@@ -109,7 +109,7 @@ describe('gate deadline', () => {
 describe('deployment deadline', () => {
   test('deadline passes while running → abort sent, plan aborted, outcome timed_out', async () => {
     const r = await rigs.make({ progression: 'per-poll' });
-    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
+    const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.1 } }));
     const result = await r.run(() => handle.result());
     expect(result.outcome).toBe('timed_out');
     expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);

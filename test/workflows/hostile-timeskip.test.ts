@@ -41,7 +41,7 @@ test('status answers 503 for 5 minutes of workflow time → waited out and shown
 test('the reply to the deadline abort is lost → the retry finds the plan aborting: one abort, timed_out, aborted', async () => {
   const r = await rigs.make({ progression: 'per-poll' });
   r.sim.setFaults({ dropReply: { count: 1 }, match: { method: 'POST', path: '/abort/?$' } });
-  const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.5 } }));
+  const handle = await r.start(request({ policies: { polling: DEFAULT_POLLING, deadlineMinutes: 0.1 } }));
   const result = await r.run(() => handle.result());
   expect(result.outcome).toBe('timed_out');
   expect(result.lifetimeStatus).toBe('aborted');
