@@ -8,6 +8,8 @@
  * and writes results.json and REPORT.md to --out (default: bench/). Every figure comes from the run: the
  * simulator's request log and plan views, fetched histories, /proc of the worker. Targets are reported, never
  * asserted; the exit code is 1 only when the benchmark could not run or a deployment failed.
+ * `npm run bench -- --factory [flags]` runs bench/factory.ts instead: LifeTime requests and bytes of steps 1–4 by
+ * factory size (writes factory.json and FACTORY.md; no Temporal server).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import * as prettier from 'prettier';
 import { z } from 'zod';
 import { ADAPTIVE_DEFAULTS, FIXED_20S, parsePolicy, type PolicyLT } from './deploy';
 import { benchData, spawnWorker, startBenchSimulator, startDevServer, stopAll } from './env';
+import { runFactory } from './factory';
 import { moduleSpread, profileMinutes, runPolicies, slotApp, slotBase, type PolicyRun, type Slot } from './latency';
 import { machineInfo, type MachineInfo } from './machine';
 import type { Ctx } from './measure';
@@ -60,7 +63,8 @@ export type Args = z.infer<typeof Args>;
 const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--speed S] [--set N] [--candidate first,min,max,backoff]…
                       [--scale 100,500,1000] [--scale-heap N@MB[@cache],…] [--scale-speed S] [--scale-minutes M] [--gate-wait-minutes M]
                       [--plan-minutes a,b,…] [--seed-minutes M] [--long|--no-long]
-                      [--history-sample N] [--startup-repeats N] [--parts 1,2,3,4]`;
+                      [--history-sample N] [--startup-repeats N] [--parts 1,2,3,4]
+       npm run bench -- --factory [--sizes 0,1000,5000] [--repeats N] [--out <dir>] [--app <name>] [--from <env>] [--to <env>]`;
 
 function parseArgs(argv: string[]): Args {
   const quick = argv.includes('--quick');
@@ -180,6 +184,10 @@ async function main(): Promise<number> {
     const file = path.resolve(argv[1] ?? path.join(__dirname, 'results.json'));
     await writeReport(JSON.parse(readFileSync(file, 'utf8')) as Results, path.dirname(file));
     return 0;
+  }
+  if (argv[0] === '--factory') {
+    // LifeTime traffic of steps 1–4 on factories of growing size (bench/factory.ts; no Temporal server needed)
+    return runFactory(argv.slice(1));
   }
   const args = parseArgs(argv);
   const started = Date.now();
