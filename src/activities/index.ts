@@ -46,6 +46,9 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An application key (a GUID): read directly, no list needed. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
@@ -126,8 +129,9 @@ export const createActivities = (lt: LifeTimeClient) => {
     }): Promise<{ apps: ResolvedApp[]; notes: string[] }> {
       return guard(async () => {
         const notes: string[] = [];
-        const needsLookup = input.apps.some((a) => !a.versionKey);
-        const all: Application[] = needsLookup ? await lt.applications.list({ includeEnvStatus: false }, opts()) : [];
+        // Applications given by key are read directly; only names need the list (LifeTime has no name filter).
+        let all: Application[] | undefined;
+        const list = async () => (all ??= await lt.applications.list({ includeEnvStatus: false }, opts()));
         const apps: ResolvedApp[] = [];
         for (const req of input.apps) {
           const zone = req.deploymentZoneKey ?? '';
@@ -136,13 +140,19 @@ export const createActivities = (lt: LifeTimeClient) => {
             continue;
           }
           const wanted = req.app!;
-          const found = all.find((a) => a.Key === wanted) ?? all.find((a) => a.Name === wanted);
+          const byKey = GUID.test(wanted)
+            ? await lt.applications.get(wanted, { includeEnvStatus: true }, opts()).catch((err: unknown) => {
+                if (isLifeTimeError(err) && err.status === 404) return undefined;
+                throw err;
+              })
+            : undefined;
+          const found = byKey ?? (await list()).find((a) => a.Key === wanted || a.Name === wanted);
           if (!found)
             throw new UnknownApplicationError(
               wanted,
-              all.map((a) => a.Name),
+              (await list()).map((a) => a.Name),
             );
-          const app = await lt.applications.get(found.Key, { includeEnvStatus: true }, opts());
+          const app = byKey ?? (await lt.applications.get(found.Key, { includeEnvStatus: true }, opts()));
           const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
           if (!inSource || !inSource.BaseApplicationVersionKey) {
             throw failure(

@@ -73,6 +73,21 @@ describe('happy paths', () => {
     expect(result.decisions).toEqual([]);
   });
 
+  test('an application given by its key is read directly: no application list', async () => {
+    const r = await rigs.make();
+    const handle = await r.start(request({ applications: [{ app: SEED_KEYS.employeeBackoffice }] }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.applications[0]).toMatchObject({
+      name: 'EmployeeBackoffice',
+      versionKey: SEED_KEYS.employeeBackoffice10,
+    });
+    const appReads = r.sim.requests().filter((q) => q.method === 'GET' && /\/applications\//.test(q.path));
+    expect(appReads.map((q) => q.path.replace(/^.*\/lifetimeapi\/rest\/v2/, ''))).toEqual([
+      `/applications/${SEED_KEYS.employeeBackoffice}/`,
+    ]);
+  });
+
   test('an application modified since its last tag deploys that tag and says so', async () => {
     const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'ExpenseTracker' }], target: 'Quality' }));
