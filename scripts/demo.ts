@@ -22,7 +22,8 @@ import { stateQuery } from '../src/workflows/messages';
 
 const args = new Set(process.argv.slice(2));
 const keep = args.has('--keep');
-const interactive = process.stdin.isTTY && !args.has('--auto');
+// --interactive: wait for a person's decision even without a terminal (the e2e test answers with the printed hints).
+const interactive = (process.stdin.isTTY || args.has('--interactive')) && !args.has('--auto');
 const speed = Number(process.env.DEMO_SPEED ?? 40);
 
 const say = (s = '') => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
