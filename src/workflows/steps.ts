@@ -106,7 +106,7 @@ export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_A
       throw new DeploymentFailure(
         'StartRefused',
         `LifeTime refused to start the plan despite the approval of its conflict${n === 1 ? '' : 's'} ` +
-          `(${s.approvedConflicts.join('; ')}): ${f.message}. Solve the conflicts in LifeTime (or deploy the ` +
+          `(${s.approvedConflicts.join('; ')}): ${f.message.replace(/\.+$/, '')}. Solve the conflicts in LifeTime (or deploy the ` +
           'applications they name together), then deploy again; the plan was deleted.',
       );
     }
