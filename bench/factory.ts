@@ -3,9 +3,12 @@
  * LifeTime traffic of steps 1–4 of a deployment (resolve environments, resolve versions, create plan, get plan
  * details) for ONE application on factories of growing size (issue "Correct on a real LifeTime", item 8).
  *
- * Two approaches, in the same process and run, against the same simulator:
- *   - new: the product's own activities (`createActivities` from src/activities), step 2 as of commit 86ef2c3 (the
- *     application list without per-environment status, then only the requested application with its status);
+ * Three approaches, in the same process and run, against the same simulator:
+ *   - new: the product's own activities (`createActivities` from src/activities), the application given BY NAME; step
+ *     2 as of commit 86ef2c3 (the application list without per-environment status, then only the requested
+ *     application with its status; LifeTime's list has no name filter);
+ *   - new-key: the same product activities, the application given BY KEY (its GUID, looked up once in the simulator's
+ *     data before measuring); step 2 as of commit a6f2773 (`GET /applications/{key}/?IncludeEnvStatus=true`, no list);
  *   - old: the same activities, except step 2, done as before 86ef2c3 (the application list WITH every application's
  *     status in every environment, then the requested application picked from it). That old step lives only here,
  *     as `previousResolveVersions`, kept for comparison.
@@ -32,8 +35,16 @@ import { quantile } from './stats';
 
 type Activities = ReturnType<typeof createActivities>;
 type ResolveVersions = Activities['resolveVersions'];
-export type Approach = 'old' | 'new';
-const APPROACHES: Approach[] = ['old', 'new'];
+export type Approach = 'old' | 'new' | 'new-key';
+/** The approaches compared with 'old'. */
+export type NewApproach = Exclude<Approach, 'old'>;
+const APPROACHES: Approach[] = ['old', 'new', 'new-key'];
+const NEW_APPROACHES: NewApproach[] = ['new', 'new-key'];
+const LABEL: Record<Approach, string> = {
+  old: 'old (list with status)',
+  new: 'new, by name (86ef2c3)',
+  'new-key': 'new-key, by key (a6f2773)',
+};
 const STEP_NAMES = ['resolve environments', 'resolve versions', 'create plan', 'get plan details'] as const;
 
 /**
@@ -112,7 +123,9 @@ export interface RunFigures {
   requests: number;
   responseBytes: number;
   wallMs: number[];
-  /** What step 2 resolved (both approaches must agree). */
+  /** How step 2 was given the application: its name ('old', 'new') or its key ('new-key'). */
+  appRequest: string;
+  /** What step 2 resolved (every approach must agree). */
   resolved: { key?: string; name: string; versionKey: string; versionLabel?: string };
   planConflicts: number;
 }
@@ -127,23 +140,39 @@ export interface SizeFigures {
   /** `sim.reset()` kept the generated applications (checked after the last run). */
   resetKeepsData: boolean;
   runs: Record<Approach, RunFigures>;
-  /** Old bytes / new bytes over steps 1–4, and for step 2 alone. */
-  ratio: { steps1to4: number; step2: number };
+  /** Old bytes / this approach's bytes over steps 1–4, and for step 2 alone. */
+  ratio: Record<NewApproach, { steps1to4: number; step2: number }>;
   sameResult: boolean;
-  /** Bytes of the responses of step 2, by request. */
-  breakdown: { oldListBytes: number; newListBytes: number; newAppBytes: number; withoutListBytes: number };
+  /**
+   * Bytes of the responses of step 2, by request. `withoutListBytes`: the new approach's steps 1–4 minus its list
+   * (arithmetic); `keyMatchesArithmetic`: the measured new-key steps 1–4 equal it.
+   */
+  breakdown: {
+    oldListBytes: number;
+    newListBytes: number;
+    newAppBytes: number;
+    withoutListBytes: number;
+    keyMatchesArithmetic: boolean;
+  };
+}
+export interface TargetVerdict {
+  /** Old bytes / this approach's bytes over steps 1–4 on 1,000 generated applications (null: not measured). */
+  ratio: number | null;
+  met: boolean | null;
 }
 export interface FactoryResults {
-  schema: 1;
+  /** 2: three approaches (new-key added), ratio and target per approach. */
+  schema: 2;
   command: string;
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
   machine: { cpus: string; memoryGB: number; node: string; os: string };
-  deployment: { app: string; source: string; target: string };
+  /** `appKey`: the application's key, given to step 2 by the new-key approach. */
+  deployment: { app: string; appKey: string; source: string; target: string };
   repeats: number;
   sizes: SizeFigures[];
-  target: { text: string; ratio: number | null; met: boolean | null };
+  target: { text: string } & Record<NewApproach, TargetVerdict>;
   errors: string[];
 }
 
@@ -231,14 +260,18 @@ interface OneRun {
   conflicts: number;
 }
 
-/** Steps 1–4 once, after a reset (no plans; same data). */
-async function runOnce(sim: SimulatorHandle, acts: Activities, step2: ResolveVersions, args: Args): Promise<OneRun> {
+/** Steps 1–4 once, after a reset (no plans; same data); step 2 is given the application as `app` (name or key). */
+async function runOnce(
+  sim: SimulatorHandle,
+  acts: Activities,
+  step2: ResolveVersions,
+  app: string,
+  args: Args,
+): Promise<OneRun> {
   sim.reset();
   const s1 = await measured(sim, () => acts.resolveEnvironments({ source: args.source, target: args.target }));
   const { source, target } = s1.value;
-  const s2 = await measured(sim, () =>
-    step2({ sourceKey: source.key, sourceName: source.name, apps: [{ app: args.app }] }),
-  );
+  const s2 = await measured(sim, () => step2({ sourceKey: source.key, sourceName: source.name, apps: [{ app }] }));
   const s3 = await measured(sim, () =>
     acts.createPlan({
       marker: `[lifetime-deploy:bench-factory:${Math.random().toString(16).slice(2, 10)}]`,
@@ -262,11 +295,13 @@ function breakdown(runs: Record<Approach, RunFigures>): SizeFigures['breakdown']
     runs[a].steps[1]!.calls.filter((c) => c.route === '/applications/').reduce((n, c) => n + c.responseBytes, 0);
   const newListBytes = list('new');
   const step2 = runs.new.steps[1]!.responseBytes;
+  const withoutListBytes = runs.new.responseBytes - newListBytes;
   return {
     oldListBytes: list('old'),
     newListBytes,
     newAppBytes: step2 - newListBytes,
-    withoutListBytes: runs.new.responseBytes - newListBytes,
+    withoutListBytes,
+    keyMatchesArithmetic: list('new-key') === 0 && runs['new-key'].responseBytes === withoutListBytes,
   };
 }
 
@@ -286,17 +321,27 @@ async function measureSize(
     const data = sim.data();
     const applications = data.applications.length;
     const modules = data.applications.reduce((n, a) => n + a.modules.length, 0);
-    log(`${sizeLabel(generated)}: ${applications} applications, ${modules} modules`);
+    // the application's key for new-key, looked up once in the simulator's data, before measuring (a name or a key)
+    const target =
+      data.applications.find((a) => a.key === args.app) ?? data.applications.find((a) => a.name === args.app);
+    if (!target)
+      throw new Error(`${sizeLabel(generated)}: no application ${JSON.stringify(args.app)} in the simulator`);
+    log(`${sizeLabel(generated)}: ${applications} applications, ${modules} modules; ${target.name} is ${target.key}`);
     const lt = new LifeTimeClient({ baseUrl: sim.url, token: sim.token });
     const acts = createActivities(lt);
-    const step2: Record<Approach, ResolveVersions> = { old: previousResolveVersions(lt), new: acts.resolveVersions };
+    const step2: Record<Approach, ResolveVersions> = {
+      old: previousResolveVersions(lt),
+      new: acts.resolveVersions,
+      'new-key': acts.resolveVersions,
+    };
+    const appRequest: Record<Approach, string> = { old: args.app, new: args.app, 'new-key': target.key };
     // one warm-up run per approach (JIT, keep-alive connection), not recorded
-    for (const a of APPROACHES) await runOnce(sim, acts, step2[a], args);
-    const runs: Record<Approach, OneRun[]> = { old: [], new: [] };
+    for (const a of APPROACHES) await runOnce(sim, acts, step2[a], appRequest[a], args);
+    const runs: Record<Approach, OneRun[]> = { old: [], new: [], 'new-key': [] };
     for (let rep = 0; rep < args.repeats; rep++) {
-      // alternate the order so neither approach always runs on a warmer process
-      for (const a of rep % 2 ? [...APPROACHES].reverse() : APPROACHES)
-        runs[a].push(await runOnce(sim, acts, step2[a], args));
+      // rotate the order so no approach always runs first (on a colder process) or last
+      const order = APPROACHES.map((_, i) => APPROACHES[(i + rep) % APPROACHES.length]!);
+      for (const a of order) runs[a].push(await runOnce(sim, acts, step2[a], appRequest[a], args));
     }
     const resetKeepsData = (sim.reset(), sim.data().applications.length === applications);
     if (!resetKeepsData) errors.push(`${sizeLabel(generated)}: sim.reset() dropped applications`);
@@ -323,6 +368,7 @@ async function measureSize(
         requests: steps.reduce((n, s) => n + s.requests, 0),
         responseBytes: steps.reduce((n, s) => n + s.responseBytes, 0),
         wallMs: all.map((r) => Math.round(r.steps.reduce((n, s) => n + s.wallMs, 0) * 100) / 100),
+        appRequest: appRequest[a],
         resolved: {
           key: first.resolved.key,
           name: first.resolved.name,
@@ -332,8 +378,14 @@ async function measureSize(
         planConflicts: first.conflicts,
       };
     }
-    const sameResult = JSON.stringify(figures.old.resolved) === JSON.stringify(figures.new.resolved);
-    if (!sameResult) errors.push(`${sizeLabel(generated)}: old and new step 2 resolved different versions`);
+    const sameResult = APPROACHES.every(
+      (a) => JSON.stringify(figures[a].resolved) === JSON.stringify(figures.old.resolved),
+    );
+    if (!sameResult) errors.push(`${sizeLabel(generated)}: old, new and new-key step 2 resolved different versions`);
+    const ratios = (a: NewApproach): { steps1to4: number; step2: number } => ({
+      steps1to4: round2(figures.old.responseBytes / figures[a].responseBytes),
+      step2: round2(figures.old.steps[1]!.responseBytes / figures[a].steps[1]!.responseBytes),
+    });
     const size: SizeFigures = {
       generated,
       label: sizeLabel(generated),
@@ -342,16 +394,19 @@ async function measureSize(
       environments: data.environments.length,
       resetKeepsData,
       runs: figures,
-      ratio: {
-        steps1to4: round2(figures.old.responseBytes / figures.new.responseBytes),
-        step2: round2(figures.old.steps[1]!.responseBytes / figures.new.steps[1]!.responseBytes),
-      },
+      ratio: { new: ratios('new'), 'new-key': ratios('new-key') },
       sameResult,
       breakdown: breakdown(figures),
     };
+    if (!size.breakdown.keyMatchesArithmetic)
+      errors.push(`${sizeLabel(generated)}: new-key bytes differ from the new approach's bytes without its list`);
     log(
-      `${size.label}: old ${figures.old.requests} requests ${bytes(figures.old.responseBytes)}, ` +
-        `new ${figures.new.requests} requests ${bytes(figures.new.responseBytes)}, old/new ${size.ratio.steps1to4}×`,
+      `${size.label}: ` +
+        APPROACHES.map(
+          (a) =>
+            `${a} ${figures[a].requests} requests ${bytes(figures[a].responseBytes)}` +
+            (a === 'old' ? '' : ` (old/${a} ${size.ratio[a].steps1to4}×)`),
+        ).join(', '),
     );
     return size;
   } finally {
@@ -369,7 +424,9 @@ function bytes(n: number): string {
   return unit ? `${int(n)} B (${unit})` : `${int(n)} B`;
 }
 const median = (v: number[]): string => f(quantile(v, 0.5), 1);
-const ratio = (old: number, now: number): string => `${f(old / now, now && old / now < 10 ? 2 : 1)}×`;
+/** `old / now` as "3.16×" (two decimals under 10×, one above, thousands separated). */
+const ratio = (old: number, now: number): string =>
+  `${(old / now).toLocaleString('en-US', { maximumFractionDigits: now && old / now < 10 ? 2 : 1 })}×`;
 
 const TARGET = 'on 1,000 applications, steps 1–4 transfer at least 10× fewer bytes than the old approach';
 
@@ -388,40 +445,68 @@ export function renderFactoryReport(r: FactoryResults): string {
         ['command', `\`${r.command}\``],
         ['date', `${r.startedAt} → ${r.finishedAt} (${r.durationSeconds} s)`],
         ['machine', `${r.machine.cpus}; ${r.machine.memoryGB} GB; Node ${r.machine.node}; ${r.machine.os}`],
-        ['deployment', `${r.deployment.app} from ${r.deployment.source} to ${r.deployment.target}`],
+        [
+          'deployment',
+          `${r.deployment.app} (key \`${r.deployment.appKey}\`) from ${r.deployment.source} to ${r.deployment.target}`,
+        ],
         ['repetitions', `${r.repeats} per approach and factory size (after one warm-up run each)`],
       ],
     ),
     '',
   );
-
-  L.push('## Target', '');
-  const t = r.target;
   L.push(
-    table(
-      ['target', 'measured', 'verdict'],
-      [
-        [
-          TARGET,
-          t.ratio === null
-            ? 'not measured (no 1,000-application run)'
-            : `old/new bytes of steps 1–4: ${f(t.ratio, 1)}×`,
-          t.met === null ? '–' : t.met ? 'met' : `**missed**: ${f(t.ratio!, 1)}× instead of at least 10×`,
-        ],
-      ],
-    ),
+    'Three approaches, each running steps 1–4 with the same activities except where stated:',
+    '',
+    `- **${LABEL.old}**: step 2 as before commit 86ef2c3, \`GET /applications/?IncludeEnvStatus=true\` (every ` +
+      'application with its status in every environment), then the application picked by name; kept in the ' +
+      'benchmark only, as the baseline.',
+    `- **${LABEL.new}**: the product's activities, the application given by its name (\`${r.deployment.app}\`): the ` +
+      'application list without status (LifeTime has no name filter), then the one application with its status.',
+    `- **${LABEL['new-key']}**: the product's activities, the application given by its key ` +
+      `(\`${r.deployment.appKey}\`): \`GET /applications/{key}/?IncludeEnvStatus=true\` only, no list.`,
     '',
   );
 
+  L.push('## Target', '');
+  const verdictRow = (a: NewApproach): string[] => {
+    const t = r.target[a];
+    const why =
+      a === 'new'
+        ? " — LifeTime's application list has no filter by name, so a name costs the whole list"
+        : ' — the application is read directly, without the list';
+    return [
+      TARGET,
+      LABEL[a],
+      t.ratio === null ? 'not measured (no 1,000-application run)' : `old/${a} bytes of steps 1–4: ${f(t.ratio, 1)}×`,
+      t.met === null
+        ? '–'
+        : t.met
+          ? `**met**: ${f(t.ratio!, 1)}×${why}`
+          : `**missed**: ${f(t.ratio!, 1)}× instead of at least 10×${why}`,
+    ];
+  };
+  L.push(table(['target', 'approach', 'measured', 'verdict'], NEW_APPROACHES.map(verdictRow)), '');
+
   const k = r.sizes.find((s) => s.generated === 1000) ?? r.sizes[r.sizes.length - 1]!;
+  const kn = k.runs.new;
+  const kk = k.runs['new-key'];
+  const ko = k.runs.old;
+  const keyBytes = r.sizes.map((s) => s.runs['new-key'].responseBytes);
+  const keyConstant = keyBytes.every((b) => b === keyBytes[0]);
   L.push(
-    `On ${k.label} (${int(k.applications)} applications) the new approach transfers ` +
-      `${bytes(k.runs.new.responseBytes)} in steps 1–4 against ${bytes(k.runs.old.responseBytes)} before: ` +
-      `${f(k.ratio.steps1to4, 2)}× fewer bytes, with one request more (${k.runs.new.requests} instead of ` +
-      `${k.runs.old.requests}). Step 2 still lists every application, only without its per-environment status, so ` +
-      'its bytes still grow with the factory and the ratio stays near the same value at every size (see ' +
-      '"Where the new step 2 spends its bytes"). Reading the application directly by key, without the list, would ' +
-      `bring steps 1–4 to ${bytes(k.breakdown.withoutListBytes)} here (arithmetic on the measured responses).`,
+    `On ${k.label} (${int(k.applications)} applications) the old approach transfers ${bytes(ko.responseBytes)} ` +
+      `in steps 1–4 (${ko.requests} requests). **By name**, the product transfers ${bytes(kn.responseBytes)}: ` +
+      `${f(k.ratio.new.steps1to4, 2)}× fewer bytes, with one request more (${kn.requests}). Its step 2 still lists ` +
+      'every application, only without its per-environment status, so its bytes still grow with the factory and ' +
+      'the ratio stays near the same value at every size: the target is missed by name, and cannot be met by name ' +
+      "as long as LifeTime's application list has no name filter. **By key**, the product transfers " +
+      `${bytes(kk.responseBytes)} in ${kk.requests} requests: ${f(k.ratio['new-key'].steps1to4, 1)}× fewer bytes ` +
+      `than the old approach, the target met` +
+      (keyConstant
+        ? `; that is the same ${int(keyBytes[0]!)} B at every factory size measured, from ` +
+          `${int(r.sizes[0]!.applications)} to ${int(r.sizes[r.sizes.length - 1]!.applications)} applications.`
+        : `; its bytes range from ${bytes(Math.min(...keyBytes))} to ${bytes(Math.max(...keyBytes))} over the ` +
+          'factory sizes.'),
     '',
   );
 
@@ -437,11 +522,11 @@ export function renderFactoryReport(r: FactoryResults): string {
       const run = s.runs[a];
       headRows.push([
         `${s.label} (${int(s.applications)} apps)`,
-        a === 'old' ? 'old (list with status)' : 'new (86ef2c3)',
+        LABEL[a],
         run.requests,
         bytes(run.responseBytes),
         bytes(run.steps[1]!.responseBytes),
-        a === 'old' ? '–' : `${f(s.ratio.steps1to4, s.ratio.steps1to4 < 10 ? 2 : 1)}×`,
+        a === 'old' ? '–' : ratio(s.runs.old.responseBytes, run.responseBytes),
         median(run.wallMs),
       ]);
     }
@@ -453,7 +538,7 @@ export function renderFactoryReport(r: FactoryResults): string {
         'LifeTime requests',
         'response bytes, steps 1–4',
         'of which step 2',
-        'old/new bytes',
+        'old/this bytes',
         'wall ms (median)',
       ],
       headRows,
@@ -462,53 +547,57 @@ export function renderFactoryReport(r: FactoryResults): string {
   );
 
   L.push('## Per step', '');
+  L.push(
+    'Requests and response bytes per step and approach; the wall time is the median per step, in ms, in the order ' +
+      'old / new / new-key.',
+    '',
+  );
   for (const s of r.sizes) {
     L.push(`### ${s.label}: ${int(s.applications)} applications, ${int(s.modules)} modules`, '');
-    const rows: (string | number)[][] = s.runs.old.steps.map((o, i) => {
-      const n = s.runs.new.steps[i]!;
+    const cells = (pick: (a: Approach) => { requests: number; responseBytes: number; wallMs: number[] }) => {
+      const o = pick('old');
+      const n = pick('new');
+      const kk = pick('new-key');
       return [
-        `${o.step}. ${o.name}`,
         o.requests,
         bytes(o.responseBytes),
-        median(o.wallMs),
         n.requests,
         bytes(n.responseBytes),
-        median(n.wallMs),
+        kk.requests,
+        bytes(kk.responseBytes),
         ratio(o.responseBytes, n.responseBytes),
+        ratio(o.responseBytes, kk.responseBytes),
+        [o, n, kk].map((x) => median(x.wallMs)).join(' / '),
       ];
-    });
-    const o = s.runs.old;
-    const n = s.runs.new;
-    rows.push([
-      '**steps 1–4**',
-      o.requests,
-      bytes(o.responseBytes),
-      median(o.wallMs),
-      n.requests,
-      bytes(n.responseBytes),
-      median(n.wallMs),
-      ratio(o.responseBytes, n.responseBytes),
+    };
+    const rows: (string | number)[][] = s.runs.old.steps.map((o, i) => [
+      `${o.step}. ${o.name}`,
+      ...cells((a) => s.runs[a].steps[i]!),
     ]);
+    rows.push(['**steps 1–4**', ...cells((a) => s.runs[a])]);
     L.push(
       table(
         [
           'step',
           'old: requests',
           'old: bytes',
-          'old: wall ms',
           'new: requests',
           'new: bytes',
-          'new: wall ms',
+          'new-key: requests',
+          'new-key: bytes',
           'old/new bytes',
+          'old/new-key bytes',
+          'wall ms',
         ],
         rows,
       ),
       '',
     );
     L.push(
-      `Both approaches resolved ${s.runs.new.resolved.name} to version ${s.runs.new.resolved.versionLabel ?? '?'} ` +
-        `(\`${s.runs.new.resolved.versionKey}\`)${s.sameResult ? '' : ' — **they disagree**'}; the plan had ` +
-        `${s.runs.new.planConflicts} conflicts.`,
+      `All three approaches resolved ${s.runs.new.resolved.name} to version ` +
+        `${s.runs.new.resolved.versionLabel ?? '?'} (\`${s.runs.new.resolved.versionKey}\`)` +
+        `${s.sameResult ? '' : ' — **they disagree**'}; the plans had ` +
+        `${APPROACHES.map((a) => s.runs[a].planConflicts).join(' / ')} conflicts (old / new / new-key).`,
       '',
     );
   }
@@ -520,18 +609,14 @@ export function renderFactoryReport(r: FactoryResults): string {
       [
         'factory',
         'applications',
-        'old: bytes, steps 1–4',
-        'new: bytes, steps 1–4',
-        'old: × first size',
-        'new: × first size',
+        ...APPROACHES.map((a) => `${a}: bytes, steps 1–4`),
+        ...APPROACHES.map((a) => `${a}: × first size`),
       ],
       r.sizes.map((s) => [
         s.label,
         int(s.applications),
-        bytes(s.runs.old.responseBytes),
-        bytes(s.runs.new.responseBytes),
-        `${f(s.runs.old.responseBytes / base.runs.old.responseBytes, 1)}×`,
-        `${f(s.runs.new.responseBytes / base.runs.new.responseBytes, 1)}×`,
+        ...APPROACHES.map((a) => bytes(s.runs[a].responseBytes)),
+        ...APPROACHES.map((a) => `${f(s.runs[a].responseBytes / base.runs[a].responseBytes, 1)}×`),
       ]),
     ),
     '',
@@ -542,23 +627,27 @@ export function renderFactoryReport(r: FactoryResults): string {
       (last.runs[a].responseBytes - base.runs[a].responseBytes) / (last.applications - base.applications);
     L.push(
       `From ${int(base.applications)} to ${int(last.applications)} applications, steps 1–4 grow by ` +
-        `${int(Math.round(per('old')))} bytes per application with the old approach and ${int(Math.round(per('new')))} bytes per ` +
-        "application with the new one. Both grow linearly: the growth is step 2's application list, the only " +
-        'response whose size follows the factory; the new list carries no per-environment status, so it is ' +
-        `${f(per('old') / per('new'), 1)}× smaller per application. Steps 1, 3 and 4 do not depend on the factory's size.`,
+        `${int(Math.round(per('old')))} bytes per application with the old approach, ${int(Math.round(per('new')))} ` +
+        `bytes per application by name and ${int(Math.round(per('new-key')))} by key. Old and by-name grow ` +
+        "linearly: the growth is step 2's application list, the only response whose size follows the factory; the " +
+        `by-name list carries no per-environment status, so it is ${f(per('old') / per('new'), 1)}× smaller per ` +
+        'application. By key there is no list' +
+        (per('new-key') === 0
+          ? ', so no growth at all. '
+          : `; its growth of ${f(per('new-key'), 2)} bytes per application comes from elsewhere. `) +
+        "Steps 1, 3 and 4 do not depend on the factory's size.",
       '',
     );
   }
 
-  L.push('## Where the new step 2 spends its bytes', '');
+  L.push('## Where step 2 spends its bytes', '');
   L.push(
-    'The new step 2 makes two requests: the application list without status (every application, about ' +
+    'By name, step 2 makes two requests: the application list without status (every application, about ' +
       `${int(Math.round(last.breakdown.newListBytes / last.applications))} B each: key, name, kind, team, ` +
-      'description, URL path, icon hash, icon and details URLs) and ' +
-      'the one requested application with its status in every environment. The last column is arithmetic on the ' +
-      'measured responses, not a run: steps 1–4 without the list request, i.e. if the application were read ' +
-      "directly by its key (possible only when the caller gives a key: the options of LifeTime v2's application " +
-      'list are IncludeModules and IncludeEnvStatus, with no filter by name).',
+      'description, URL path, icon hash, icon and details URLs) and the one requested application with its status ' +
+      "in every environment. By key it makes only the second request (the options of LifeTime v2's application " +
+      'list are IncludeModules and IncludeEnvStatus, with no filter by name, so only a key avoids the list). The ' +
+      'last column checks that the measured new-key total equals the by-name total minus its list.',
     '',
   );
   L.push(
@@ -568,18 +657,21 @@ export function renderFactoryReport(r: FactoryResults): string {
         'old: list with status, per application',
         'new: list without status',
         'per application',
-        'new: the one application with status',
-        'steps 1–4 without the list (old/new)',
+        'the one application with status',
+        'new-key: steps 1–4 (measured); old/new-key',
+        '= new minus its list',
       ],
       r.sizes.map((s) => {
         const b = s.breakdown;
+        const kb = s.runs['new-key'].responseBytes;
         return [
           s.label,
           `${int(Math.round(b.oldListBytes / s.applications))} B`,
           bytes(b.newListBytes),
           `${int(Math.round(b.newListBytes / s.applications))} B`,
           bytes(b.newAppBytes),
-          `${bytes(b.withoutListBytes)}; ${ratio(s.runs.old.responseBytes, b.withoutListBytes)}`,
+          `${bytes(kb)}; ${ratio(s.runs.old.responseBytes, kb)}`,
+          b.keyMatchesArithmetic ? 'yes' : `**no** (${bytes(b.withoutListBytes)})`,
         ];
       }),
     ),
@@ -587,11 +679,11 @@ export function renderFactoryReport(r: FactoryResults): string {
   );
   L.push(
     'Per application, the old list carries the application record plus one status per environment ' +
-      `(${last.environments} environments here); the new list still carries the record. So the old/new ratio of ` +
-      'step 2 tends to (record + statuses) / ' +
-      'record, about ' +
+      `(${last.environments} environments here); the by-name list still carries the record. So the old/new ratio of ` +
+      'step 2 tends to (record + statuses) / record, about ' +
       `${f(last.breakdown.oldListBytes / last.breakdown.newListBytes, 1)}× on this data, whatever the factory's size; ` +
-      'it would be higher with more environments per application, lower with fewer.',
+      'it would be higher with more environments per application, lower with fewer. By key, the ratio grows with ' +
+      'the factory instead: the old list grows, the one application does not.',
     '',
   );
 
@@ -606,19 +698,22 @@ export function renderFactoryReport(r: FactoryResults): string {
       )
       .join('; ');
   L.push(
-    '- The new approach is the product: `createActivities(new LifeTimeClient(…))` from `src/activities`, ' +
-      '`resolveEnvironments`, `resolveVersions`, `createPlan` and `getPlan` called directly, each in a ' +
-      '`MockActivityEnvironment` (`@temporalio/testing`), a real activity context for one function.',
+    '- The new and new-key approaches are the product: `createActivities(new LifeTimeClient(…))` from ' +
+      '`src/activities`, `resolveEnvironments`, `resolveVersions`, `createPlan` and `getPlan` called directly, each ' +
+      'in a `MockActivityEnvironment` (`@temporalio/testing`), a real activity context for one function. They ' +
+      `differ only in the request given to \`resolveVersions\`: \`{ app: "${sample.runs.new.appRequest}" }\` (new) ` +
+      `or \`{ app: "${sample.runs['new-key'].appRequest}" }\` (new-key, the key looked up once in the simulator's ` +
+      'data before measuring; the generated factories keep the seed applications and their keys).',
     '- The old approach runs the same activities except step 2, which is `previousResolveVersions` in ' +
       '`bench/factory.ts`: the step as it was before commit 86ef2c3 (`GET /applications/?IncludeEnvStatus=true`, then ' +
       'the application picked from the list), kept in the benchmark only, for this comparison.',
-    `- Requests (${sample.label}), old: ${callsOf('old')}.`,
-    `- Requests (${sample.label}), new: ${callsOf('new')}.`,
+    ...APPROACHES.map((a) => `- Requests (${sample.label}), ${a}: ${callsOf(a)}.`),
     '- The simulator (`startSimulator({ port: 0, generateApps: N })`, about 10 modules per generated application) ' +
       'records every LifeTime request with its response body size; the log is cleared before each step ' +
       '(`sim.clearRequests()`), so each step counts its own requests. Before each run `sim.reset()` removes the ' +
       'plans (step 3 then finds no earlier plan with the marker and creates one); it keeps the generated ' +
-      `applications (checked: ${r.sizes.every((s) => s.resetKeepsData) ? 'yes, at every size' : '**no**'}).`,
+      `applications (checked: ${r.sizes.every((s) => s.resetKeepsData) ? 'yes, at every size' : '**no**'}). ` +
+      'The order of the approaches rotates from one repetition to the next.',
     '- Requests and bytes are the same in every repetition (checked); the tables show them once. Wall times ' +
       'include the client (HTTP over loopback, JSON parsing and zod validation) and vary from run to run.',
     "- Steps 3 and 4 read the target's recent plans and the new plan: on a real LifeTime their size follows the " +
@@ -650,8 +745,15 @@ export async function runFactory(argv: string[]): Promise<number> {
   const sizes: SizeFigures[] = [];
   for (const n of args.sizes) sizes.push(await measureSize(n, args, log, errors));
   const at1000 = sizes.find((s) => s.generated === 1000);
+  const appKey = sizes[0]!.runs['new-key'].appRequest;
+  if (sizes.some((s) => s.runs['new-key'].appRequest !== appKey))
+    errors.push(`${args.app} has a different key in some factory sizes`);
+  const verdict = (a: NewApproach): TargetVerdict => ({
+    ratio: at1000 ? at1000.ratio[a].steps1to4 : null,
+    met: at1000 ? at1000.ratio[a].steps1to4 >= 10 : null,
+  });
   const results: FactoryResults = {
-    schema: 1,
+    schema: 2,
     command: commandLine(argv),
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date().toISOString(),
@@ -662,14 +764,10 @@ export async function runFactory(argv: string[]): Promise<number> {
       node: process.version,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
     },
-    deployment: { app: args.app, source: args.source, target: args.target },
+    deployment: { app: args.app, appKey, source: args.source, target: args.target },
     repeats: args.repeats,
     sizes,
-    target: {
-      text: TARGET,
-      ratio: at1000 ? at1000.ratio.steps1to4 : null,
-      met: at1000 ? at1000.ratio.steps1to4 >= 10 : null,
-    },
+    target: { text: TARGET, new: verdict('new'), 'new-key': verdict('new-key') },
     errors,
   };
   const style = (await prettier.resolveConfig(path.join(__dirname, 'FACTORY.md'))) ?? {};
