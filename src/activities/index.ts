@@ -46,6 +46,9 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How long a worker keeps the application names → keys index. */
+const APP_INDEX_TTL_MS = 10 * 60_000;
+
 /** An application key (a GUID): read directly, no list needed. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -65,6 +68,48 @@ function findEnv(envs: Environment[], wanted: string): EnvRef {
 
 export const createActivities = (lt: LifeTimeClient) => {
   const opts = () => ({ signal: cancellationSignal() });
+
+  /**
+   * Names → keys of LifeTime's applications, kept by the worker for a while: turning a name into a key costs the
+   * whole application list (LifeTime has no name filter), so only the first deployment in that time pays for it. An
+   * application is always read by key with its status; a name not in the index, a key that answers 404 or an
+   * application whose name no longer matches refreshes the index once.
+   */
+  let appIndex: { at: number; apps: { key: string; name: string }[] } | undefined;
+  const appIndexFor = async (fresh: boolean) => {
+    if (fresh || !appIndex || Date.now() - appIndex.at > APP_INDEX_TTL_MS) {
+      const all = await lt.applications.list({ includeEnvStatus: false }, opts());
+      appIndex = { at: Date.now(), apps: all.map((a) => ({ key: a.Key, name: a.Name })) };
+      return { apps: appIndex.apps, fetched: true };
+    }
+    return { apps: appIndex.apps, fetched: false };
+  };
+  const readApp = (key: string) =>
+    lt.applications.get(key, { includeEnvStatus: true }, opts()).catch((err: unknown) => {
+      if (isLifeTimeError(err) && err.status === 404) return undefined;
+      throw err;
+    });
+
+  /** An application (with its status in every environment) by key or name. */
+  const findApplication = async (wanted: string): Promise<Application> => {
+    if (GUID.test(wanted)) {
+      const byKey = await readApp(wanted); // a key is read directly, no list
+      if (byKey) return byKey;
+    }
+    for (const fresh of [false, true]) {
+      const index = await appIndexFor(fresh);
+      const hit = index.apps.find((a) => a.key === wanted) ?? index.apps.find((a) => a.name === wanted);
+      const app = hit && (await readApp(hit.key));
+      if (app && (app.Key === wanted || app.Name === wanted)) return app;
+      if (index.fetched) {
+        throw new UnknownApplicationError(
+          wanted,
+          index.apps.map((a) => a.name),
+        );
+      }
+    }
+    throw new UnknownApplicationError(wanted, []); // unreachable: the second pass always fetches
+  };
 
   /** LifeTime's "never" date (`1900-01-01`): a plan with a later StartedOn has been started. */
   const startedOn = (d: Date | undefined): boolean => !!d && d.getUTCFullYear() > 1900;
@@ -118,9 +163,9 @@ export const createActivities = (lt: LifeTimeClient) => {
     },
 
     /**
-     * Step 2: each application's base version key in the source. Names are resolved from the application list
-     * without the per-environment status (small on any factory), then only the requested applications are read with
-     * theirs: the cost follows the request, not the size of the factory.
+     * Step 2: each application's base version key in the source. Only the requested applications are read with their
+     * per-environment status; a name is turned into a key with the worker's application index (see findApplication),
+     * so the cost follows the request, not the size of the factory.
      */
     async resolveVersions(input: {
       sourceKey: string;
@@ -129,9 +174,6 @@ export const createActivities = (lt: LifeTimeClient) => {
     }): Promise<{ apps: ResolvedApp[]; notes: string[] }> {
       return guard(async () => {
         const notes: string[] = [];
-        // Applications given by key are read directly; only names need the list (LifeTime has no name filter).
-        let all: Application[] | undefined;
-        const list = async () => (all ??= await lt.applications.list({ includeEnvStatus: false }, opts()));
         const apps: ResolvedApp[] = [];
         for (const req of input.apps) {
           const zone = req.deploymentZoneKey ?? '';
@@ -139,20 +181,7 @@ export const createActivities = (lt: LifeTimeClient) => {
             apps.push({ name: req.app ?? req.versionKey, versionKey: req.versionKey, deploymentZoneKey: zone });
             continue;
           }
-          const wanted = req.app!;
-          const byKey = GUID.test(wanted)
-            ? await lt.applications.get(wanted, { includeEnvStatus: true }, opts()).catch((err: unknown) => {
-                if (isLifeTimeError(err) && err.status === 404) return undefined;
-                throw err;
-              })
-            : undefined;
-          const found = byKey ?? (await list()).find((a) => a.Key === wanted || a.Name === wanted);
-          if (!found)
-            throw new UnknownApplicationError(
-              wanted,
-              (await list()).map((a) => a.Name),
-            );
-          const app = byKey ?? (await lt.applications.get(found.Key, { includeEnvStatus: true }, opts()));
+          const app = await findApplication(req.app!);
           const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
           if (!inSource || !inSource.BaseApplicationVersionKey) {
             throw failure(

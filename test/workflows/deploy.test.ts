@@ -88,6 +88,26 @@ describe('happy paths', () => {
     ]);
   });
 
+  test('names → keys: a worker lists the applications once; its next deployment by name reads only that application', async () => {
+    const r = await rigs.make();
+    const listReads = () =>
+      r.sim.requests().filter((q) => q.method === 'GET' && /\/applications\/?$/.test(q.path)).length;
+    await r.run(async () => {
+      const first = await r.start(
+        request({ applications: [{ app: 'HRCore' }], target: 'Quality' }),
+        `${r.taskQueue}-1`,
+      );
+      expect((await first.result()).outcome).toBe('succeeded');
+      expect(listReads()).toBe(1);
+      const second = await r.start(request(), `${r.taskQueue}-2`);
+      expect((await second.result()).outcome).toBe('succeeded');
+      expect(listReads()).toBe(1); // the index answered: no second list
+      const third = await r.start(request({ applications: [{ app: 'NoSuchApp' }] }), `${r.taskQueue}-3`);
+      expect((await third.result()).failure?.type).toBe('UnknownApplication');
+    });
+    expect(listReads()).toBe(2); // a name not in the index refreshes it once before saying it is unknown
+  });
+
   test('an application modified since its last tag deploys that tag and says so', async () => {
     const r = await rigs.make();
     const handle = await r.start(request({ applications: [{ app: 'ExpenseTracker' }], target: 'Quality' }));
