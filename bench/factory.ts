@@ -22,11 +22,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
+import { cancellationSignal } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import * as prettier from 'prettier';
-import { createActivities, toFailure } from '../src/activities';
+import { createActivities, toFailure, versionInSource } from '../src/activities';
 import { LifeTimeClient, UnknownApplicationError } from '../src/lifetime';
 import { startSimulator, type RequestRecord, type SimulatorHandle } from '../src/simulator';
 import type { AppRequest, ResolvedApp } from '../src/workflows/messages';
@@ -71,26 +71,7 @@ export function previousResolveVersions(lt: LifeTimeClient): ResolveVersions {
             wanted,
             all.map((a) => a.Name),
           );
-        const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
-        if (!inSource || !inSource.BaseApplicationVersionKey)
-          throw ApplicationFailure.create({
-            type: 'UnknownApplicationVersion',
-            message: `application "${app.Name}" has no tagged version in ${input.sourceName}; tag it there first`,
-            nonRetryable: true,
-          });
-        if (inSource.IsModified)
-          notes.push(
-            `${app.Name} has changes in ${input.sourceName} that are not tagged; deploying its last tag ` +
-              `${inSource.BaseApplicationVersionLabel ?? inSource.BaseApplicationVersionKey} instead`,
-          );
-        return {
-          key: app.Key,
-          name: app.Name,
-          versionKey: inSource.BaseApplicationVersionKey,
-          versionLabel: inSource.BaseApplicationVersionLabel,
-          deploymentZoneKey: zone,
-          isModified: inSource.IsModified ?? false,
-        };
+        return versionInSource(app, input, zone, notes);
       });
       return { apps, notes };
     } catch (err) {

@@ -66,6 +66,40 @@ function findEnv(envs: Environment[], wanted: string): EnvRef {
   return { key: hit.Key, name: hit.Name };
 }
 
+/**
+ * An application's version to deploy: its base version in the source environment (from its per-environment status).
+ * An application changed since its last tag deploys that tag, and a note says so.
+ */
+export function versionInSource(
+  app: Application,
+  source: { sourceKey: string; sourceName: string },
+  deploymentZoneKey: string,
+  notes: string[],
+): ResolvedApp {
+  const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === source.sourceKey);
+  if (!inSource || !inSource.BaseApplicationVersionKey) {
+    throw failure(
+      'UnknownApplicationVersion',
+      `application "${app.Name}" has no tagged version in ${source.sourceName}; tag it there first`,
+      true,
+    );
+  }
+  if (inSource.IsModified) {
+    notes.push(
+      `${app.Name} has changes in ${source.sourceName} that are not tagged; deploying its last tag ` +
+        `${inSource.BaseApplicationVersionLabel ?? inSource.BaseApplicationVersionKey} instead`,
+    );
+  }
+  return {
+    key: app.Key,
+    name: app.Name,
+    versionKey: inSource.BaseApplicationVersionKey,
+    versionLabel: inSource.BaseApplicationVersionLabel,
+    deploymentZoneKey,
+    isModified: inSource.IsModified ?? false,
+  };
+}
+
 export const createActivities = (lt: LifeTimeClient) => {
   const opts = () => ({ signal: cancellationSignal() });
 
@@ -181,29 +215,7 @@ export const createActivities = (lt: LifeTimeClient) => {
             apps.push({ name: req.app ?? req.versionKey, versionKey: req.versionKey, deploymentZoneKey: zone });
             continue;
           }
-          const app = await findApplication(req.app!);
-          const inSource = app.AppStatusInEnvs?.find((s) => s.EnvironmentKey === input.sourceKey);
-          if (!inSource || !inSource.BaseApplicationVersionKey) {
-            throw failure(
-              'UnknownApplicationVersion',
-              `application "${app.Name}" has no tagged version in ${input.sourceName}; tag it there first`,
-              true,
-            );
-          }
-          if (inSource.IsModified) {
-            notes.push(
-              `${app.Name} has changes in ${input.sourceName} that are not tagged; deploying its last tag ` +
-                `${inSource.BaseApplicationVersionLabel ?? inSource.BaseApplicationVersionKey} instead`,
-            );
-          }
-          apps.push({
-            key: app.Key,
-            name: app.Name,
-            versionKey: inSource.BaseApplicationVersionKey,
-            versionLabel: inSource.BaseApplicationVersionLabel,
-            deploymentZoneKey: zone,
-            isModified: inSource.IsModified ?? false,
-          });
+          apps.push(versionInSource(await findApplication(req.app!), input, zone, notes));
         }
         return { apps, notes };
       });
