@@ -57,6 +57,11 @@ export async function cleanUp(d: Deployment, resumed = false): Promise<Ended> {
         s.cleanup = `plan ${key} had already ended (${st.status})`;
         return ending;
       }
+      if (ending === 'failed') {
+        // Started after all (e.g. a start whose replies were all lost): a failure is not a decision to abort.
+        s.cleanup = `plan ${key} left to LifeTime as it was (${st.status}); it was not aborted`;
+        return ending;
+      }
       if (st.status !== 'aborting') {
         const r = await sendCommand(d, 'abort');
         if (r.reconciled) addNote(s, r.reconciled);
