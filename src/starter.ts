@@ -12,6 +12,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import {
   DeployRequest,
   INTERVENTION_INFOS,
@@ -34,7 +35,7 @@ import {
 import { follow } from './cli/follow';
 import type { deployApplications } from './workflows';
 
-export interface DeployFlags {
+export interface DeployFlags extends PolicyFlags {
   app: string[];
   versionKey?: string[];
   zone?: string[];
@@ -43,6 +44,13 @@ export interface DeployFlags {
   notes?: string;
   requestedBy?: string;
   redeployOutdated?: boolean;
+  id?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** The deployment policy flags. */
+export interface PolicyFlags {
   onConflict?: string;
   onBusy?: string;
   busyWaitMinutes?: string;
@@ -54,13 +62,10 @@ export interface DeployFlags {
   allowSelfApproval?: boolean;
   pollMin?: string;
   pollMax?: string;
-  id?: string;
-  wait?: boolean;
-  json?: boolean;
 }
 
 /** Schema path → the flag a person typed, so errors name the flag. */
-const FLAG_FOR: Record<string, string> = {
+export const FLAG_FOR: Record<string, string> = {
   applications: '--app',
   source: '--from',
   target: '--to',
@@ -100,8 +105,8 @@ function num(flag: string, v: string | undefined): number | undefined {
   return Number(v.trim());
 }
 
-/** Flags → the workflow input, validated by the workflow's own schema. Throws CliError(InvalidInput). */
-export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.env): DeployRequestInput {
+/** The deployment policy flags (deploy, promote and rollback share them) → `policies` of the request. */
+export function buildPolicies(f: PolicyFlags): Record<string, unknown> {
   const intervention: Record<string, string> = {};
   for (const pair of f.onIntervention ?? []) {
     const [info, action] = pair.split('=');
@@ -113,11 +118,6 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
     }
     intervention[info] = action;
   }
-  const keys = f.versionKey ?? [];
-  const zones = f.zone ?? [];
-  const apps = [...f.app.map((app) => ({ app })), ...keys.map((versionKey) => ({ versionKey }))].map((a, i) =>
-    zones[i] !== undefined ? { ...a, deploymentZoneKey: zones[i] } : a,
-  );
   const polling =
     f.pollMin !== undefined || f.pollMax !== undefined
       ? {
@@ -127,57 +127,71 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
           ...(f.pollMax !== undefined ? { maxIntervalSeconds: num('--poll-max', f.pollMax) } : {}),
         }
       : undefined;
+  return {
+    ...(f.onConflict ? { conflicts: f.onConflict } : {}),
+    ...(f.onBusy || f.busyWaitMinutes !== undefined
+      ? {
+          busyTarget: {
+            ...(f.onBusy ? { action: f.onBusy } : {}),
+            ...(f.busyWaitMinutes !== undefined
+              ? { maxWaitMinutes: num('--busy-wait-minutes', f.busyWaitMinutes) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(Object.keys(intervention).length ? { intervention } : {}),
+    ...(f.gateTimeoutMinutes !== undefined || f.onGateTimeout
+      ? {
+          gate: {
+            ...(f.gateTimeoutMinutes !== undefined
+              ? { timeoutMinutes: num('--gate-timeout-minutes', f.gateTimeoutMinutes) }
+              : {}),
+            ...(f.onGateTimeout ? { onTimeout: f.onGateTimeout } : {}),
+          },
+        }
+      : {}),
+    ...(f.deadlineMinutes !== undefined ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
+    ...(f.approver?.length ? { approvers: f.approver } : {}),
+    ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
+    ...(polling ? { polling } : {}),
+  };
+}
+
+/** Who asks: --requested-by, else $LIFETIME_DEPLOY_USER, $USER, the OS account. */
+export const requester = (f: { requestedBy?: string }, env: NodeJS.ProcessEnv): string =>
+  f.requestedBy ?? (env.LIFETIME_DEPLOY_USER || env.USER || osAccount());
+
+/** Flags → the workflow input, validated by the workflow's own schema. Throws CliError(InvalidInput). */
+export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.env): DeployRequestInput {
+  const keys = f.versionKey ?? [];
+  const zones = f.zone ?? [];
+  const apps = [...f.app.map((app) => ({ app })), ...keys.map((versionKey) => ({ versionKey }))].map((a, i) =>
+    zones[i] !== undefined ? { ...a, deploymentZoneKey: zones[i] } : a,
+  );
   const raw = {
     applications: apps,
     source: f.from,
     target: f.to,
     notes: f.notes ?? '',
     redeployOutdated: f.redeployOutdated ?? false,
-    requestedBy: f.requestedBy ?? (env.LIFETIME_DEPLOY_USER || env.USER || osAccount()),
-    policies: {
-      ...(f.onConflict ? { conflicts: f.onConflict } : {}),
-      ...(f.onBusy || f.busyWaitMinutes !== undefined
-        ? {
-            busyTarget: {
-              ...(f.onBusy ? { action: f.onBusy } : {}),
-              ...(f.busyWaitMinutes !== undefined
-                ? { maxWaitMinutes: num('--busy-wait-minutes', f.busyWaitMinutes) }
-                : {}),
-            },
-          }
-        : {}),
-      ...(Object.keys(intervention).length ? { intervention } : {}),
-      ...(f.gateTimeoutMinutes !== undefined || f.onGateTimeout
-        ? {
-            gate: {
-              ...(f.gateTimeoutMinutes !== undefined
-                ? { timeoutMinutes: num('--gate-timeout-minutes', f.gateTimeoutMinutes) }
-                : {}),
-              ...(f.onGateTimeout ? { onTimeout: f.onGateTimeout } : {}),
-            },
-          }
-        : {}),
-      ...(f.deadlineMinutes !== undefined ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
-      ...(f.approver?.length ? { approvers: f.approver } : {}),
-      ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
-      ...(polling ? { polling } : {}),
-    },
+    requestedBy: requester(f, env),
+    policies: buildPolicies(f),
   };
   const parsed = DeployRequest.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => describeIssues([issue], raw, flagFor));
+    const lines = parsed.error.issues.map((issue) => describeIssues([issue], raw, (path) => flagFor(path)));
     throw new CliError(`invalid deployment request:\n  ${lines.join('\n  ')}`, ExitCode.InvalidInput);
   }
   return raw as DeployRequestInput;
 }
 
 /** The flag a person typed for a schema path (the longest known prefix), else the path itself. */
-function flagFor(path: readonly PropertyKey[]): string {
+export function flagFor(path: readonly PropertyKey[], flags: Record<string, string> = FLAG_FOR): string {
   const p = path.map(String).join('.');
-  const key = Object.keys(FLAG_FOR)
+  const key = Object.keys(flags)
     .filter((k) => p === k || p.startsWith(`${k}.`))
     .sort((a, b) => b.length - a.length)[0];
-  return key ? FLAG_FOR[key]! : p;
+  return key ? flags[key]! : p;
 }
 
 /**
@@ -215,26 +229,25 @@ export function startOptions(
 }
 
 /**
- * Starts a deployment, or attaches to the running one with the same workflow ID: the server's answer (already
- * started) tells which, whatever the load.
+ * Starts a workflow (a deployment or a release), or attaches to the running one with the same workflow ID: the
+ * server's answer (already started) tells which, whatever the load.
  */
-export async function startOrAttach(
+export async function startOrAttachWorkflow<W extends Workflow>(
   client: Client,
-  request: DeployRequestInput,
-  taskQueue: string,
-  workflowId: string,
-): Promise<{ handle: WorkflowHandle<typeof deployApplications>; existing: boolean }> {
+  workflowType: string,
+  options: WorkflowStartOptions<W>,
+): Promise<{ handle: WorkflowHandle<W>; existing: boolean }> {
   try {
-    const handle = await client.workflow.start<typeof deployApplications>(
-      WORKFLOW_TYPE,
-      startOptions(request, taskQueue, workflowId),
-    );
-    return { handle, existing: false };
+    return { handle: await client.workflow.start<W>(workflowType, options), existing: false };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { handle: client.workflow.getHandle<typeof deployApplications>(workflowId), existing: true };
+    return { handle: client.workflow.getHandle<W>(options.workflowId), existing: true };
   }
 }
+
+/** Starts a deployment, or attaches to the running one with the same workflow ID. */
+export const startOrAttach = (client: Client, request: DeployRequestInput, taskQueue: string, workflowId: string) =>
+  startOrAttachWorkflow<typeof deployApplications>(client, WORKFLOW_TYPE, startOptions(request, taskQueue, workflowId));
 
 /** A stable ID for a request: repeating the same request attaches to the running deployment. */
 export function defaultWorkflowId(req: DeployRequestInput): string {
@@ -259,27 +272,47 @@ export async function deploy(
   const request = buildRequest(flags, env);
   const workflowId = flags.id ?? defaultWorkflowId(request);
   const { existing } = await startOrAttach(ctx.client, request, ctx.taskQueue, workflowId);
+  return announceAndFollow(
+    ctx,
+    io,
+    { workflowId, existing, json: flags.json, wait: flags.wait, what: 'deployment' },
+    () => follow(ctx, workflowId, io, { json: !!flags.json }),
+  );
+}
+
+/**
+ * After a start: the ID and the UI link (or the JSON line), then with --wait the follow to the end and the
+ * outcome's exit code. A workflow ended from outside (terminated) exits 1; deployments and releases themselves
+ * end with a result, failures included.
+ */
+export async function announceAndFollow(
+  ctx: CliContext,
+  io: Io,
+  o: { workflowId: string; existing: boolean; json?: boolean; wait?: boolean; what: string },
+  followIt: () => Promise<Pick<DeployResult, 'outcome' | 'failure'>>,
+): Promise<ExitCode> {
+  const { workflowId, existing } = o;
   const url = workflowUrl(ctx, workflowId);
-  if (flags.json && !flags.wait) {
+  if (o.json && !o.wait) {
     io.out(JSON.stringify({ workflowId, url, existing }));
     return ExitCode.Success;
   }
-  io.err(`${existing ? 'already running (same request): ' : 'started '}${workflowId}`);
+  io.err(
+    `${existing ? `already running (same ${o.what === 'deployment' ? 'request' : 'ID'}): ` : 'started '}${workflowId}`,
+  );
   io.err(`Temporal UI: ${url}`);
-  if (!flags.wait) await warnIfNoWorker(ctx, io); // with --wait, follow() says so when nothing answers
-  if (!flags.wait) {
+  if (!o.wait) {
+    await warnIfNoWorker(ctx, io); // with --wait, following says so when nothing answers
     io.out(workflowId);
     return ExitCode.Success;
   }
   try {
-    const result: DeployResult = await follow(ctx, workflowId, io, { json: !!flags.json });
-    return exitCodeForResult(result);
+    return exitCodeForResult(await followIt());
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      // Deployments end with a result, failures included; this is a workflow ended from outside (terminated).
       const message = err.cause?.message ?? err.message;
-      if (flags.json) io.out(JSON.stringify({ workflowId, outcome: 'failed', error: message }));
-      else io.err(`deployment failed: ${message}`);
+      if (o.json) io.out(JSON.stringify({ workflowId, outcome: 'failed', error: message }));
+      else io.err(`${o.what} failed: ${message}`);
       return ExitCode.Failed;
     }
     throw err;
@@ -288,20 +321,9 @@ export async function deploy(
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>, io: Io) =>
-  new Command('deploy')
-    .description('Deploy applications from one LifeTime environment to another')
-    .requiredOption('--app <name|key>', 'application name or key in the source (repeatable)', collect, [])
-    .option('--version-key <key>', 'an application version key to deploy as is (repeatable)', collect)
-    .option('--zone <key>', 'deployment zone key for the app at the same position (repeatable)', collect)
-    .requiredOption('--from <env>', 'source environment name or key')
-    .requiredOption('--to <env>', 'target environment name or key')
-    .option('--notes <text>', 'notes for the deployment plan')
-    .option(
-      '--requested-by <name>',
-      'who asks for this deployment (default: $LIFETIME_DEPLOY_USER, $USER, or the OS account)',
-    )
-    .option('--redeploy-outdated', 'also redeploy consumer apps this plan makes outdated')
+/** The deployment policy options (deploy, promote and rollback share them). */
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--on-conflict <policy>', 'when the plan has conflicts').choices(['gate', 'reject']))
     .addOption(new Option('--on-busy <policy>', 'when the target runs another plan').choices(['wait', 'fail']))
     .option('--busy-wait-minutes <n>', 'how long to wait for a busy target')
@@ -318,7 +340,23 @@ export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) 
     .option('--approver <name>', 'who may decide at gates (repeatable; default: anyone)', collect)
     .option('--allow-self-approval', 'let the requester approve their own gates')
     .option('--poll-min <seconds>', 'shortest status poll interval')
-    .option('--poll-max <seconds>', 'longest status poll interval')
+    .option('--poll-max <seconds>', 'longest status poll interval');
+}
+
+export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>, io: Io) =>
+  addPolicyOptions(new Command('deploy'))
+    .description('Deploy applications from one LifeTime environment to another')
+    .requiredOption('--app <name|key>', 'application name or key in the source (repeatable)', collect, [])
+    .option('--version-key <key>', 'an application version key to deploy as is (repeatable)', collect)
+    .option('--zone <key>', 'deployment zone key for the app at the same position (repeatable)', collect)
+    .requiredOption('--from <env>', 'source environment name or key')
+    .requiredOption('--to <env>', 'target environment name or key')
+    .option('--notes <text>', 'notes for the deployment plan')
+    .option(
+      '--requested-by <name>',
+      'who asks for this deployment (default: $LIFETIME_DEPLOY_USER, $USER, or the OS account)',
+    )
+    .option('--redeploy-outdated', 'also redeploy consumer apps this plan makes outdated')
     .option('--id <workflowId>', 'workflow ID (default: derived from the request, so a repeat attaches to it)')
     .option('--wait', 'follow the deployment and exit with its outcome')
     .option('--json', 'machine-readable output on stdout')

@@ -15,6 +15,7 @@ import {
   type DeploymentStatus,
   type Environment,
 } from '../lifetime';
+import { releaseActivities } from './release';
 import type { AppRequest, EnvRef, FailureType, LogLine, ResolvedApp } from '../workflows/messages';
 
 /** An ApplicationFailure whose type is one of the workflow's failure types. */
@@ -188,6 +189,8 @@ export const createActivities = (lt: LifeTimeClient) => {
   };
 
   return {
+    ...releaseActivities(lt, { findApplication, guard, opts }),
+
     /** Step 1: environment names (or keys) → keys, matched exactly. */
     async resolveEnvironments(input: { source: string; target: string }): Promise<{ source: EnvRef; target: EnvRef }> {
       return guard(async () => {

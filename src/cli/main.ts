@@ -1,8 +1,9 @@
-/** `lifetime-deploy`: the command-line entry point (deploy, approve, reject, status, list, cancel). */
+/** `lifetime-deploy`: the command-line entry point (deploy, approve, reject, status, list, cancel, promote, manifest, rollback). */
 import { Command, CommanderError } from 'commander';
 import { deployCommand } from '../starter';
 import { CliError, connect, ExitCode, processIo, type CliContext, type Io } from './common';
 import { operatorCommands } from './operator';
+import { releaseCommands } from './release';
 
 export function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
   const run = async (fn: (ctx: CliContext) => Promise<ExitCode>) => {
@@ -26,6 +27,7 @@ LIFETIME_DEPLOY_TASK_QUEUE (default lifetime-deploy), TEMPORAL_UI_URL (for links
     );
   program.addCommand(deployCommand(run, io));
   for (const c of operatorCommands(run, io)) program.addCommand(c);
+  for (const c of releaseCommands(run, io)) program.addCommand(c);
   for (const c of program.commands)
     c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

@@ -73,7 +73,14 @@ export class Deployment {
   ) {
     this.s = resume ?? initialState(req, new Date());
     this.vis = new Visibility(req, this.s);
-    this.gates = new Gates(req, this.s, this.vis, () => this.shouldContinueAsNew());
+    this.gates = new Gates({
+      policies: req.policies,
+      requestedBy: req.requestedBy,
+      s: this.s,
+      update: () => this.vis.update(),
+      waiting: (kind) => this.vis.step(kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate'),
+      shouldContinueAsNew: () => this.shouldContinueAsNew(),
+    });
     setHandler(stateQuery, () => this.s);
     setHandler(approveSignal, (d) => this.gates.receive('approve', d));
     setHandler(rejectSignal, (d) => this.gates.receive('reject', d));

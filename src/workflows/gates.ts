@@ -12,12 +12,11 @@ import {
   LIMITS,
   sameName,
   type DecisionRecord,
-  type DeployRequest,
-  type DeployState,
   type GateKind,
+  type GateView,
+  type Policies,
 } from './messages';
 import { clip } from './state';
-import type { Visibility } from './visibility';
 
 export type Decision = 'approve' | 'reject';
 
@@ -32,18 +31,34 @@ export interface GateSpec {
   policy?: { decision: Decision; reason: string };
 }
 
+/** What a workflow keeps of its gates: the open one and the decisions (a deployment's and a release's state). */
+export interface GateState {
+  gate?: GateView;
+  decisions: DecisionRecord[];
+  ignoredNotKept?: number;
+}
+
+/** The workflow a gate belongs to (a deployment or a release): its policies, state and visibility. */
+export interface GateHost {
+  readonly policies: Pick<Policies, 'approvers' | 'allowSelfApproval' | 'gate'>;
+  readonly requestedBy: string;
+  readonly s: GateState;
+  /** The state changed: search attributes and current details follow. */
+  update(): void;
+  /** A gate of this kind is open and waits: the host enters its waiting step. */
+  waiting(kind: GateKind): void;
+  /** True when the run should continue-as-new (history long or large). */
+  shouldContinueAsNew(): boolean;
+}
+
 export class Gates {
   private nextId = 1;
   private pending?: DecisionRecord;
+  private readonly s: GateState;
 
-  constructor(
-    private readonly req: DeployRequest,
-    private readonly s: DeployState,
-    private readonly vis: Visibility,
-    /** True when the run should continue-as-new (history long or large). */
-    private readonly continueAsNew: () => boolean,
-  ) {
-    this.nextId = s.decisions.reduce((m, d) => Math.max(m, (d.gateId ?? 0) + 1), 1);
+  constructor(private readonly host: GateHost) {
+    this.s = host.s;
+    this.nextId = this.s.decisions.reduce((m, d) => Math.max(m, (d.gateId ?? 0) + 1), 1);
   }
 
   /** Signal handler body: validate, check authority, record; apply only to the open gate. */
@@ -71,12 +86,12 @@ export class Gates {
   private whyIgnored(decision: Decision, by: string): string | undefined {
     if (!this.s.gate) return 'no gate open';
     if (this.pending) return 'the gate was already decided';
-    const { approvers, allowSelfApproval } = this.req.policies;
+    const { approvers, allowSelfApproval } = this.host.policies;
     if (approvers.length > 0 && !approvers.some((a) => sameName(a) === sameName(by))) {
       return `not allowed: ${by} is not on the approver list (${approvers.join(', ')})`;
     }
-    if (decision === 'approve' && sameName(by) === sameName(this.req.requestedBy) && !allowSelfApproval) {
-      return `not allowed: self-approval (${by} requested this deployment)`;
+    if (decision === 'approve' && sameName(by) === sameName(this.host.requestedBy) && !allowSelfApproval) {
+      return `not allowed: self-approval (${by} requested this ${this.s.gate.kind === 'promotion' ? 'release' : 'deployment'})`;
     }
     return undefined;
   }
@@ -91,7 +106,7 @@ export class Gates {
     else this.s.ignoredNotKept = (this.s.ignoredNotKept ?? 0) + 1;
     if (d.applied) log.info('decision applied', { decision: d.decision, by: d.by, gate: d.gate });
     else log.warn('decision ignored', { decision: d.decision, by: d.by, why: d.ignored });
-    this.vis.update();
+    this.host.update();
     return d;
   }
 
@@ -108,7 +123,7 @@ export class Gates {
       this.record({ decision, by: 'policy', reason, at, gate: spec.kind, applied: true, automatic: true });
       return decision;
     }
-    const { timeoutMinutes, onTimeout } = this.req.policies.gate;
+    const { timeoutMinutes, onTimeout } = this.host.policies.gate;
     let view = this.s.gate;
     if (view?.kind !== spec.kind) {
       const openedAt = new Date();
@@ -127,11 +142,11 @@ export class Gates {
       this.pending = undefined;
       this.s.gate = view;
     }
-    this.vis.step(spec.kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate');
+    this.host.waiting(spec.kind);
     let decided: boolean;
     try {
       decided = await condition(
-        () => this.pending !== undefined || this.continueAsNew(),
+        () => this.pending !== undefined || this.host.shouldContinueAsNew(),
         Math.max(1, Date.parse(view.deadline) - Date.now()),
         { summary: `${spec.kind} gate deadline` },
       );
@@ -161,6 +176,6 @@ export class Gates {
   close(): void {
     this.s.gate = undefined;
     this.pending = undefined;
-    this.vis.update();
+    this.host.update();
   }
 }

@@ -228,7 +228,8 @@ export type Step =
   | 'cleanup'
   | 'done';
 
-export type GateKind = 'conflicts' | 'intervention';
+/** Conflicts and interventions are a deployment's gates; `promotion` is a release's go before a stage. */
+export type GateKind = 'conflicts' | 'intervention' | 'promotion';
 /** How a deployment ends: a LifeTime terminal status's meaning, or our own ending. */
 export type Outcome = TerminalOutcome | 'rejected' | 'timed_out' | 'cancelled';
 
@@ -251,6 +252,10 @@ export type FailureType =
   | 'StartRefused'
   /** LifeTime could not be read for longer than the policy allows; the plan was left to LifeTime, untouched. */
   | 'LifeTimeUnreadable'
+  /** A release's target runs a newer version than the pinned one (and downgrades are not allowed). */
+  | 'NewerInTarget'
+  /** A manifest's deployment zone (by name) does not exist in a target. */
+  | 'UnknownDeploymentZone'
   /** Anything else (a bug); the message says what. */
   | 'Unexpected';
 

@@ -18,12 +18,16 @@ export const searchAttributes = {
   target: defineSearchAttributeKey('LifeTimeTarget', SearchAttributeType.KEYWORD),
   /** LifeTime deployment plan key. */
   deploymentKey: defineSearchAttributeKey('LifeTimeDeploymentKey', SearchAttributeType.KEYWORD),
-  /** The open gate: `none`, `conflicts` or `intervention`. */
+  /** The open gate: `none`, `conflicts`, `intervention` or (on a release) `promotion`. */
   gate: defineSearchAttributeKey('LifeTimeGate', SearchAttributeType.KEYWORD),
   /** Final outcome once the workflow ends (succeeded, failed, rejected, …). */
   outcome: defineSearchAttributeKey('LifeTimeOutcome', SearchAttributeType.KEYWORD),
   /** Who asked for the deployment. */
   requestedBy: defineSearchAttributeKey('LifeTimeRequestedBy', SearchAttributeType.KEYWORD),
+  /** The release a workflow belongs to: a release's own ID, and on each stage's deployment its release's ID. */
+  release: defineSearchAttributeKey('LifeTimeRelease', SearchAttributeType.KEYWORD),
+  /** A release's current stage (`2/2 Quality → Production`), or `done`. */
+  stage: defineSearchAttributeKey('LifeTimeStage', SearchAttributeType.KEYWORD),
 } as const;
 
 export const allSearchAttributeKeys = Object.values(searchAttributes);
