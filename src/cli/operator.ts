@@ -1,6 +1,8 @@
 /** Operator commands: approve, reject, status, list, cancel. Each one: parse, call a plain function, print. */
 import { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { RELEASE_WORKFLOW_TYPE, type ReleaseResult, type ReleaseState } from '../workflows/release-messages';
+import { followRelease, releaseResultLines, stageLines } from './release';
 import { z } from 'zod';
 import {
   approveSignal,
@@ -98,6 +100,7 @@ export async function status(
   const handle = ctx.client.workflow.getHandle(workflowId);
   try {
     const desc = await handle.describe();
+    if (desc.type === RELEASE_WORKFLOW_TYPE) return await releaseStatus(ctx, handle, desc.status.name, io, opts);
     if (opts.follow && desc.status.name === 'RUNNING') {
       const r = await follow(ctx, workflowId, io, { json: opts.json });
       return exitCodeForResult(r);
@@ -144,8 +147,42 @@ export async function status(
   }
 }
 
+/** A release's status: its stage table and open promotion gate (with --follow: stage by stage to its end). */
+async function releaseStatus(
+  ctx: CliContext,
+  handle: WorkflowHandle,
+  status: string,
+  io: Io,
+  opts: { follow?: boolean; json?: boolean },
+): Promise<ExitCode> {
+  const id = handle.workflowId;
+  if (opts.follow && status === 'RUNNING') return exitCodeForResult(await followRelease(ctx, id, io, opts));
+  if (status === 'COMPLETED') {
+    const r = (await handle.result()) as ReleaseResult;
+    if (opts.json) io.out(JSON.stringify({ workflowId: id, status, ...r }));
+    else for (const l of [`${id}: completed`, ...releaseResultLines(r)]) io.out(l);
+    return exitCodeForResult(r);
+  }
+  const s = status === 'RUNNING' ? ((await queryState(ctx, handle)) as ReleaseState | undefined) : undefined;
+  if (status === 'RUNNING' && !s) await warnIfNoWorker(ctx, io);
+  if (opts.json) {
+    io.out(JSON.stringify({ workflowId: id, status, state: s }));
+    return ExitCode.Success;
+  }
+  io.out(`${id}: release, ${status.toLowerCase()}  (${workflowUrl(ctx, id)})`);
+  if (s) {
+    io.out(`step: ${s.step}`);
+    if (s.pinned.length)
+      io.out(`pinned: ${s.pinned.map((p) => `${p.name} ${p.versionLabel ?? p.versionKey}`).join(', ')}`);
+    for (const l of stageLines(s)) io.out(l);
+    for (const l of gateInstructions(id, s as never)) io.out(l);
+  }
+  return ExitCode.Success;
+}
+
 const ListFlags = z.strictObject({
   pending: z.boolean().optional(),
+  release: z.string().min(1).optional(),
   target: z.string().min(1).optional(),
   app: z.string().min(1).optional(),
   json: z.boolean().optional(),
@@ -156,8 +193,10 @@ const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"
 
 /** Builds the visibility query from the flags (search attributes only). */
 export function listQuery(f: z.infer<typeof ListFlags>): string {
-  const parts = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
-  if (f.pending) parts.push(`${sa.gate.name} IN ("conflicts", "intervention")`, 'ExecutionStatus = "Running"');
+  const parts = [`WorkflowType IN (${quote(WORKFLOW_TYPE)}, ${quote(RELEASE_WORKFLOW_TYPE)})`];
+  if (f.pending)
+    parts.push(`${sa.gate.name} IN ("conflicts", "intervention", "promotion")`, 'ExecutionStatus = "Running"');
+  if (f.release) parts.push(`${sa.release.name} = ${quote(f.release)}`);
   if (f.target) parts.push(`${sa.target.name} = ${quote(f.target)}`);
   if (f.app) parts.push(`${sa.applications.name} = ${quote(f.app)}`);
   return parts.join(' AND ');
@@ -170,14 +209,18 @@ export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitC
   const rows = [];
   for await (const w of ctx.client.workflow.list({ query: listQuery(r.data) })) {
     const get = <T>(k: { name: string }) => (w.searchAttributes?.[k.name] as T[] | undefined) ?? [];
+    const release = get<string>(sa.release)[0];
+    const isRelease = w.type === RELEASE_WORKFLOW_TYPE;
     rows.push({
       workflowId: w.workflowId,
+      kind: isRelease ? 'release' : release ? `stage of ${release}` : 'deployment',
       status: w.status.name,
       started: w.startTime.toISOString(),
       applications: get<string>(sa.applications),
       source: get<string>(sa.source)[0],
       target: get<string>(sa.target)[0],
       lifetimeStatus: get<string>(sa.status)[0],
+      stage: get<string>(sa.stage)[0],
       gate: get<string>(sa.gate)[0],
       outcome: get<string>(sa.outcome)[0],
     });
@@ -188,13 +231,14 @@ export async function list(ctx: CliContext, raw: unknown, io: Io): Promise<ExitC
   else {
     // One aligned table with a header row.
     const table = [
-      ['WORKFLOW ID', 'STATUS', 'APPLICATIONS', 'SOURCE → TARGET', 'LIFETIME', 'GATE', 'OUTCOME'],
+      ['WORKFLOW ID', 'KIND', 'STATUS', 'APPLICATIONS', 'SOURCE → TARGET', 'LIFETIME / STAGE', 'GATE', 'OUTCOME'],
       ...rows.map((x) => [
         x.workflowId,
+        x.kind,
         x.status.toLowerCase(),
         x.applications.join(',') || '-',
         `${x.source ?? '-'} → ${x.target ?? '-'}`,
-        x.lifetimeStatus ?? '-',
+        (x.kind === 'release' ? x.stage : x.lifetimeStatus) ?? '-',
         x.gate ?? '-',
         x.outcome ?? '-',
       ]),
@@ -250,17 +294,18 @@ export function operatorCommands(run: Run, io: Io): Command[] {
     decision('approve'),
     decision('reject'),
     new Command('status')
-      .description('Show where a deployment is (with --follow: until it ends)')
+      .description('Show where a deployment or a release is (with --follow: until it ends)')
       .argument('<workflowId>')
       .option('--follow', 'follow it to the end')
       .option('--json', 'machine-readable output')
       .addHelpText('after', '\nExample:\n  $ lifetime-deploy status deploy-employeebackoffice-… --follow')
       .action(async (id: string, o: { follow?: boolean; json?: boolean }) => run((ctx) => status(ctx, id, io, o))),
     new Command('list')
-      .description('List deployments (from the search attributes)')
-      .option('--pending', 'only deployments waiting for a decision')
+      .description('List deployments and releases (from the search attributes)')
+      .option('--pending', 'only deployments and releases waiting for a decision')
       .option('--target <env>', 'only deployments to this target environment (name)')
       .option('--app <name>', 'only deployments of this application (name)')
+      .option('--release <id>', 'a release and the deployments of its stages')
       .option('--limit <n>', 'at most this many', '50')
       .option('--json', 'machine-readable output')
       .addHelpText(
