@@ -20,7 +20,7 @@ import {
   type TriggerManifest,
 } from '../../src/workflows/release-messages';
 import { startDevServer } from '../harness';
-import { FAST_POLLING, useRigs, type Rig } from './helpers';
+import { FAST_POLLING, maybeRecordHistory, useRigs, type Rig } from './helpers';
 
 let env: TestWorkflowEnvironment;
 const rigs = useRigs(startDevServer, (started) => (env = started));
@@ -82,9 +82,12 @@ test('Dev → QA → Prod with a go before Production: every environment runs th
     await handle.signal(approveSignal, { by: 'mallory' }); // not an approver: ignored
     await handle.signal(approveSignal, { by: 'alice', reason: 'QA signed off' });
     const first = await handle.result();
+    await maybeRecordHistory(env, handle.workflowId, 'release-gate-approve');
     // The same release again: nothing to do anywhere, no plan.
     const plansBefore = r.sim.plans().length;
-    const again = await (await startRelease(r, release({ gateBefore: ['Production'] }))).result();
+    const againHandle = await startRelease(r, release({ gateBefore: ['Production'] }));
+    const again = await againHandle.result();
+    await maybeRecordHistory(env, againHandle.workflowId, 'release-skip');
     expect(again.outcome).toBe('succeeded');
     expect(again.stages.map((s) => s.status)).toEqual(['skipped', 'skipped']);
     expect(again.stages.every((s) => /already deployed/.test(s.message ?? ''))).toBe(true);
@@ -126,7 +129,12 @@ test('a newer version in Production stops the release before anything is created
     Version: '2.0',
     ChangeLog: 'hotfix',
   });
-  const result = await r.run(async () => (await startRelease(r, release())).result());
+  const result = await r.run(async () => {
+    const h = await startRelease(r, release());
+    const res = await h.result();
+    await maybeRecordHistory(env, h.workflowId, 'release-newer-stop');
+    return res;
+  });
   expect(result.outcome).toBe('failed');
   expect(result.failure?.type).toBe('NewerInTarget');
   expect(result.failure?.message).toMatch(/EmployeeBackoffice: Production runs 2\.0, newer than the pinned 1\.0/);
@@ -137,7 +145,12 @@ test('a newer version in Production stops the release before anything is created
 test('a failing Quality stage (finished_with_errors): Production is never attempted', async () => {
   const r = await rigs.make();
   r.sim.setScenario({ application: 'PayrollPortal', outcome: 'finished_with_errors' });
-  const result = await r.run(async () => (await startRelease(r, release())).result());
+  const result = await r.run(async () => {
+    const h = await startRelease(r, release());
+    const res = await h.result();
+    await maybeRecordHistory(env, h.workflowId, 'release-stage-fails');
+    return res;
+  });
   expect(result.outcome).toBe('failed');
   expect(result.failure?.type).toBe('FinishedWithErrors');
   expect(result.stages.map((s) => s.status)).toEqual(['stopped', 'pending']);
@@ -234,7 +247,9 @@ test('cancel during the Quality stage: its plan is cleaned up, Production untouc
     })();
     expect(qa.status).toBe('running');
     await handle.cancel();
-    return handle.result();
+    const res = await handle.result();
+    await maybeRecordHistory(env, handle.workflowId, 'release-cancel');
+    return res;
   });
   expect(result.outcome).toBe('cancelled');
   expect(result.stages.map((s) => s.status)).toEqual(['stopped', 'pending']);

@@ -11,6 +11,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOW_TYPE } from '../../src/workflows/messages';
+import { RELEASE_WORKFLOW_TYPE } from '../../src/workflows/release-messages';
 import { installTestRuntime, workflowBundle } from '../harness';
 import { workflowsPath } from './helpers';
 
@@ -24,14 +25,26 @@ const loadHistory = (file: string) => historyFromJSON(JSON.parse(readFileSync(pa
 /** Replays a recorded history against the workflows module at `workflows`. */
 async function replay(file: string, workflows: string): Promise<void> {
   installTestRuntime();
+  const history = loadHistory(file);
   await Worker.runReplayHistory(
     { workflowBundle: await workflowBundle(workflows) },
-    loadHistory(file),
-    file.replace(/\.json$/, ''),
+    history,
+    workflowIdOf(file, history),
   );
 }
 
-test('there are recorded histories to replay, from before and after the local-activity status poll', () => {
+/**
+ * The workflow ID to replay under: a release derives its stages' IDs from its own, so its ID is read back from its
+ * first child (`<release ID>.stage-1-…`); a deployment's ID does not matter.
+ */
+function workflowIdOf(file: string, history: ReturnType<typeof loadHistory>): string {
+  const child = history.events?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+    ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+  return child?.replace(/\.stage-\d+-[^.]*$/, '') ?? file.replace(/\.json$/, '');
+}
+
+test('there are recorded histories to replay: deployments (before and after the local-activity poll) and releases', () => {
+  expect(files.filter((f) => f.startsWith('release-')).length).toBeGreaterThanOrEqual(5);
   // v1: status polls as activities; v2: as local activities (patch status-poll-local-activity).
   expect(files.filter((f) => f.endsWith('.v1.json')).length).toBeGreaterThanOrEqual(8);
   expect(files.filter((f) => f.endsWith('.v2.json')).length).toBeGreaterThanOrEqual(8);
@@ -42,7 +55,7 @@ test.each(files)('replays %s against the current workflow code', async (file) =>
   const history = loadHistory(file);
   expect(history.events?.length).toBeGreaterThan(MIN_EVENTS);
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  expect(started?.workflowType?.name).toBe(WORKFLOW_TYPE);
+  expect([WORKFLOW_TYPE, RELEASE_WORKFLOW_TYPE]).toContain(started?.workflowType?.name);
   await expect(replay(file, workflowsPath)).resolves.toBeUndefined();
 });
 
