@@ -16,7 +16,7 @@ import {
   type Environment,
 } from '../lifetime';
 import { releaseActivities } from './release';
-import type { AppRequest, EnvRef, FailureType, LogLine, ResolvedApp } from '../workflows/messages';
+import type { AppRequest, EnvRef, FailureType, LogLine, MissingMapping, ResolvedApp } from '../workflows/messages';
 
 /** An ApplicationFailure whose type is one of the workflow's failure types. */
 function failure(type: FailureType, message: string, nonRetryable: boolean): ApplicationFailure {
@@ -370,6 +370,62 @@ export const createActivities = (lt: LifeTimeClient) => {
           if (done) return { accepted: true, reconciled: `${input.command} had taken effect (${done})` };
           return { accepted: false, refusal };
         }
+      });
+    },
+
+    /**
+     * The extension databases LifeTime still needs mapped for the plan (LifeTime 11.21.1+). An older LifeTime (404, or
+     * 400 for a target without the capability) → `supported: false`, and the gate works without mappings.
+     */
+    async missingDbMappings(key: string): Promise<{ supported: boolean; missing: MissingMapping[] }> {
+      return guard(async () => {
+        try {
+          const list = await lt.deployments.missingDbMappings(key, opts());
+          return {
+            supported: true,
+            missing: list.map((m) => ({
+              extensionKey: m.ExtensionKey,
+              extension: m.ExtensionName ?? m.ExtensionKey,
+              logicalDatabase: m.LogicalDatabase,
+            })),
+          };
+        } catch (err) {
+          if (isLifeTimeError(err) && (err.status === 404 || err.status === 400))
+            return { supported: false, missing: [] };
+          throw err;
+        }
+      });
+    },
+
+    /**
+     * Sends database mappings (`POST …/configuration/`, which also resumes the plan in LifeTime), then reads the plan
+     * and sends `continue` if it still waits. LifeTime's refusal (400) is returned, not thrown: the gate stays open.
+     */
+    async configureDbMappings(input: {
+      key: string;
+      mappings: { extensionKey: string; logicalDatabase: string; connection: string }[];
+    }): Promise<{ configured: boolean; refusal?: string; continued?: boolean }> {
+      return guard(async () => {
+        const byExtension = new Map<string, { DatabaseName: string; LogicalDatabaseName: string }[]>();
+        for (const m of input.mappings) {
+          const list = byExtension.get(m.extensionKey) ?? [];
+          list.push({ DatabaseName: m.connection, LogicalDatabaseName: m.logicalDatabase });
+          byExtension.set(m.extensionKey, list);
+        }
+        const body = [...byExtension].map(([ExtensionKey, DBMapping]) => ({ ExtensionKey, DBMapping }));
+        try {
+          await lt.deployments.configureDbMappings(input.key, body, opts());
+        } catch (err) {
+          if (!(isLifeTimeError(err) && err.status === 400)) throw err;
+          // A retry after a lost reply: the mapping took and the plan moved on.
+          const status = (await lt.deployments.status(input.key, opts())).DeploymentStatus;
+          if (activityInfo().attempt > 1 && status !== 'needs_user_intervention') return { configured: true };
+          return { configured: false, refusal: (err.lifetimeErrors ?? []).join(' ') || err.message };
+        }
+        const status = (await lt.deployments.status(input.key, opts())).DeploymentStatus;
+        if (status !== 'needs_user_intervention') return { configured: true, continued: false };
+        await lt.deployments.command(input.key, 'continue', {}, opts());
+        return { configured: true, continued: true };
       });
     },
 

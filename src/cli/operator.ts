@@ -1,13 +1,15 @@
 /** Operator commands: approve, reject, status, list, cancel. Each one: parse, call a plain function, print. */
 import { Command } from 'commander';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { RELEASE_WORKFLOW_TYPE, type ReleaseResult, type ReleaseState } from '../workflows/release-messages';
 import { followRelease, releaseResultLines, stageLines } from './release';
 import { z } from 'zod';
 import {
   approveSignal,
+  approveUpdate,
   DecisionPayload,
   rejectSignal,
+  rejectUpdate,
   searchAttributes as sa,
   WORKFLOW_TYPE,
   type DeployResult,
@@ -28,6 +30,24 @@ import {
 import { follow, gateInstructions, resultLines } from './follow';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
+
+/** The workflow has no handler for the Update (an execution from an older version of the code). */
+const isUnsupportedUpdate = (err: unknown): boolean =>
+  err instanceof Error &&
+  /unknown update|update handler|not registered/i.test(
+    `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}`,
+  );
+
+/** `--map <extension>:<logical database>=<connection>` → a mapping; anything else names the flag. */
+export function parseMapping(v: string): { extension: string; logicalDatabase: string; connection: string } {
+  const m = /^([^:=]+):([^:=]+)=(.+)$/.exec(v.trim());
+  if (!m)
+    throw new CliError(
+      `--map: expected <extension>:<logical database>=<connection>, got ${JSON.stringify(v)}`,
+      ExitCode.InvalidInput,
+    );
+  return { extension: m[1]!.trim(), logicalDatabase: m[2]!.trim(), connection: m[3]!.trim() };
+}
 
 function parseDecision(opts: unknown): DecisionPayload {
   const r = DecisionPayload.safeParse(opts);
@@ -69,6 +89,23 @@ export async function decide(
     else io.out(msg);
     return ExitCode.Success;
   }
+  // A worker answers: the decision goes as a Workflow Update, answered at once (refusals leave no history).
+  try {
+    const d = await handle.executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [payload] });
+    if (json) io.out(JSON.stringify({ workflowId, ...d }));
+    else if (d.applied) io.out(`${kind} by ${d.by} applied to the ${d.gate} gate of ${workflowId}`);
+    else io.out(`${kind} by ${d.by} recorded but not applied: ${d.ignored}`);
+    return d.applied ? ExitCode.Success : ExitCode.Ignored;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const why = err.cause?.message ?? err.message;
+      if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, applied: false, refused: why }));
+      else io.out(`${kind} by ${payload.by} refused: ${why}`);
+      return ExitCode.Ignored;
+    }
+    if (!isUnsupportedUpdate(err)) throw err;
+  }
+  // A workflow that does not take the Update (started before it existed): the signal, confirmed by the query.
   const count = before.decisions.length;
   await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, payload);
   for (let i = 0; i < 100; i++) {
@@ -281,13 +318,23 @@ export function operatorCommands(run: Run, io: Io): Command[] {
       .argument('<workflowId>')
       .requiredOption('--by <name>', 'who decides')
       .option('--reason <text>', 'why')
+      .option(
+        '--map <extension:logicalDb=connection>',
+        'a database mapping LifeTime asks for (needs_configuration_or_confirmation; repeatable)',
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .option('--json', 'machine-readable output')
       .addHelpText(
         'after',
         `\nExample:\n  $ lifetime-deploy ${kind} deploy-employeebackoffice-… --by alice --reason "checked with the HR team"`,
       )
-      .action(async (id: string, o: { by: string; reason?: string; json?: boolean }) => {
-        const payload = parseDecision({ by: o.by, ...(o.reason !== undefined ? { reason: o.reason } : {}) });
+      .action(async (id: string, o: { by: string; reason?: string; map?: string[]; json?: boolean }) => {
+        const mappings = (o.map ?? []).map(parseMapping);
+        const payload = parseDecision({
+          by: o.by,
+          ...(o.reason !== undefined ? { reason: o.reason } : {}),
+          ...(mappings.length ? { mappings } : {}),
+        });
         await run((ctx) => decide(ctx, kind, id, payload, io, o.json));
       });
   return [

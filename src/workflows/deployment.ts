@@ -22,7 +22,9 @@ import { CONTINUE_AS_NEW, type Ended } from './continue-as-new';
 import { Gates } from './gates';
 import {
   approveSignal,
+  approveUpdate,
   rejectSignal,
+  rejectUpdate,
   stateQuery,
   type DeployRequest,
   type DeployRequestInput,
@@ -82,8 +84,14 @@ export class Deployment {
       shouldContinueAsNew: () => this.shouldContinueAsNew(),
     });
     setHandler(stateQuery, () => this.s);
-    setHandler(approveSignal, (d) => this.gates.receive('approve', d));
-    setHandler(rejectSignal, (d) => this.gates.receive('reject', d));
+    setHandler(approveSignal, (d) => void this.gates.receive('approve', d));
+    setHandler(rejectSignal, (d) => void this.gates.receive('reject', d));
+    setHandler(approveUpdate, (d) => this.gates.answer('approve', d), {
+      validator: (d) => this.gates.validate('approve', d),
+    });
+    setHandler(rejectUpdate, (d) => this.gates.answer('reject', d), {
+      validator: (d) => this.gates.validate('reject', d),
+    });
     this.vis.update();
   }
 

@@ -14,6 +14,7 @@ import {
   type DecisionRecord,
   type GateKind,
   type GateView,
+  type MissingMapping,
   type Policies,
 } from './messages';
 import { clip } from './state';
@@ -27,8 +28,14 @@ export interface GateSpec {
   conflicts?: string[];
   onApprove: string;
   onReject: string;
+  missingMappings?: MissingMapping[];
   /** A policy that decides without asking anyone (the reason names the policy). */
   policy?: { decision: Decision; reason: string };
+  /**
+   * Runs on a person's decision before it applies (e.g. send the database mappings it carries to LifeTime). A
+   * problem keeps the gate open (same ID and deadline) and is shown there; the decision is recorded as not applied.
+   */
+  check?: (d: DecisionRecord) => Promise<string | undefined>;
 }
 
 /** What a workflow keeps of its gates: the open one and the decisions (a deployment's and a release's state). */
@@ -62,7 +69,7 @@ export class Gates {
   }
 
   /** Signal handler body: validate, check authority, record; apply only to the open gate. */
-  receive(decision: Decision, raw: unknown): void {
+  receive(decision: Decision, raw: unknown): DecisionRecord {
     const at = new Date().toISOString();
     const parsed = DecisionPayload.safeParse(raw);
     if (!parsed.success) {
@@ -71,15 +78,41 @@ export class Gates {
           ? clip((raw as { by: string }).by, LIMITS.name)
           : '?';
       const ignored = clip(`invalid payload: ${describeIssues(parsed.error.issues)}`);
-      this.record({ decision, by, at, applied: false, ignored });
-      return;
+      return this.record({ decision, by, at, applied: false, ignored });
     }
-    const { by, reason } = parsed.data;
+    const { by, reason, mappings } = parsed.data;
     const gate = this.s.gate;
-    const base: DecisionRecord = { decision, by, reason, at, applied: false, gateId: gate?.id, gate: gate?.kind };
+    const base: DecisionRecord = {
+      decision,
+      by,
+      reason,
+      ...(mappings?.length ? { mappings } : {}),
+      at,
+      applied: false,
+      gateId: gate?.id,
+      gate: gate?.kind,
+    };
     const ignored = this.whyIgnored(decision, by);
-    if (ignored) this.record({ ...base, ignored });
-    else this.pending = this.record({ ...base, applied: true });
+    if (ignored) return this.record({ ...base, ignored });
+    return (this.pending = this.record({ ...base, applied: true }));
+  }
+
+  /**
+   * Update validator body: why a decision would be ignored (invalid payload, no gate, not allowed), thrown so the
+   * update is refused without a trace in history. Reads only.
+   */
+  validate(decision: Decision, raw: unknown): void {
+    const parsed = DecisionPayload.safeParse(raw);
+    if (!parsed.success) throw new Error(`invalid payload: ${describeIssues(parsed.error.issues)}`);
+    const why = this.whyIgnored(decision, parsed.data.by);
+    if (why) throw new Error(why);
+  }
+
+  /** Update handler body: the decision, once the gate has taken it (applied, or not applied with the problem). */
+  async answer(decision: Decision, raw: unknown): Promise<DecisionRecord> {
+    const d = this.receive(decision, raw);
+    if (d.applied) await condition(() => this.pending !== d);
+    return d;
   }
 
   /** Why a person's decision cannot apply now (undefined: it applies to the open gate). */
@@ -133,6 +166,7 @@ export class Gates {
         reason: spec.reason,
         info: spec.info,
         conflicts: spec.conflicts,
+        ...(spec.missingMappings ? { missingMappings: spec.missingMappings } : {}),
         onApprove: spec.onApprove,
         onReject: spec.onReject,
         openedAt: openedAt.toISOString(),
@@ -144,17 +178,29 @@ export class Gates {
     }
     this.host.waiting(spec.kind);
     let decided: boolean;
+    let pending: DecisionRecord | undefined;
     try {
-      decided = await condition(
-        () => this.pending !== undefined || this.host.shouldContinueAsNew(),
-        Math.max(1, Date.parse(view.deadline) - Date.now()),
-        { summary: `${spec.kind} gate deadline` },
-      );
+      for (;;) {
+        decided = await condition(
+          () => this.pending !== undefined || this.host.shouldContinueAsNew(),
+          Math.max(1, Date.parse(view.deadline) - Date.now()),
+          { summary: `${spec.kind} gate deadline` },
+        );
+        pending = this.pending as DecisionRecord | undefined; // set by a signal or update handler meanwhile
+        const problem = pending && spec.check ? await spec.check(pending) : undefined;
+        if (!problem) break;
+        // The decision could not apply: the gate stays open, same ID and deadline, and says why.
+        pending!.applied = false;
+        pending!.ignored = clip(problem);
+        view.problem = clip(problem);
+        log.warn('decision could not apply; the gate stays open', { by: pending!.by, problem: view.problem });
+        this.pending = undefined;
+        this.host.update();
+      }
     } catch (err) {
       this.close(); // cancelled (or the deployment deadline): the gate is gone with the deployment
       throw err;
     }
-    const pending = this.pending as DecisionRecord | undefined; // set by a signal handler meanwhile
     if (decided && !pending) return CONTINUE_AS_NEW; // the gate stays open in the state for the next run
     if (!pending) {
       this.record({

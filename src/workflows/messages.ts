@@ -4,7 +4,7 @@
  * worker and the tests import them from here; nobody retypes a name. (Presentation lives in presentation.ts, the
  * zod error formatter in describe-issues.ts.)
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { LifeTimeErrorCode } from '../lifetime/errors';
 import {
@@ -43,6 +43,8 @@ export const LIMITS = {
   notesKept: 50,
   /** Conflicts shown at a gate. */
   conflictsShown: 50,
+  /** Database mappings in one decision, and missing mappings shown at a gate. */
+  mappings: 50,
 } as const;
 
 const text = (what: string, max: number) =>
@@ -201,14 +203,36 @@ export type DeployRequest = z.output<typeof DeployRequest>;
 // ------------------------------------------------------------------------------------------------------------
 // Signals and queries
 
+/** A database mapping given with an approval at LifeTime's missing-mappings intervention. */
+export const DbMappingInput = z.strictObject({
+  /** The extension, by name or key. */
+  extension: nonEmpty('mappings[].extension'),
+  logicalDatabase: nonEmpty('mappings[].logicalDatabase'),
+  /** The database connection's name in the target environment. */
+  connection: nonEmpty('mappings[].connection'),
+});
+export type DbMappingInput = z.infer<typeof DbMappingInput>;
+
 export const DecisionPayload = z.strictObject({
   by: nonEmpty('by'),
   reason: text('reason', LIMITS.reason).optional(),
+  /** Extension database mappings, for the `needs_configuration_or_confirmation` intervention. */
+  mappings: z
+    .array(DbMappingInput)
+    .max(LIMITS.mappings, { error: `mappings: at most ${LIMITS.mappings}` })
+    .optional(),
 });
 export type DecisionPayload = z.infer<typeof DecisionPayload>;
 
 export const approveSignal = defineSignal<[DecisionPayload]>('approve');
 export const rejectSignal = defineSignal<[DecisionPayload]>('reject');
+/**
+ * The same decisions as Workflow Updates: a decision that cannot apply (no gate open, invalid payload, not on the
+ * approver list, self-approval) is refused by the validator, synchronously and without a trace in history; a valid
+ * one returns the decision as applied (or as ignored, when LifeTime refused what it carried).
+ */
+export const approveUpdate = defineUpdate<DecisionRecord, [DecisionPayload]>('approve');
+export const rejectUpdate = defineUpdate<DecisionRecord, [DecisionPayload]>('reject');
 export const stateQuery = defineQuery<DeployState>('state');
 
 // ------------------------------------------------------------------------------------------------------------
@@ -288,6 +312,10 @@ export interface GateView {
   /** LifeTime's Info for an intervention gate. */
   info?: string;
   conflicts?: string[];
+  /** LifeTime's missing extension database mappings (the `needs_configuration_or_confirmation` intervention). */
+  missingMappings?: MissingMapping[];
+  /** Why the last decision could not apply (LifeTime refused its mappings, mappings still missing). */
+  problem?: string;
   openedAt: string;
   deadline: string;
   onApprove: string;
@@ -295,10 +323,17 @@ export interface GateView {
   onTimeout: string;
 }
 
+export interface MissingMapping {
+  extensionKey: string;
+  extension: string;
+  logicalDatabase: string;
+}
+
 export interface DecisionRecord {
   decision: 'approve' | 'reject';
   by: string;
   reason?: string;
+  mappings?: DbMappingInput[];
   at: string;
   gateId?: number;
   gate?: GateKind;

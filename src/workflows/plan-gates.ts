@@ -2,11 +2,14 @@
  * The two gates of a plan, each decided through the one gate mechanism (policy, person or deadline): the conflict
  * gate before `start`, and the intervention gate at `needs_user_intervention`. Never continues blindly.
  */
+import { patched } from '@temporalio/workflow';
 import { INTERVENTION_INFOS, type InterventionInfo } from '../lifetime/schemas';
+import { act, commands, lookups } from './activity-proxies';
 import { deletePlan, sendCommand } from './cleanup';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import type { Deployment } from './deployment';
 import type { Decision } from './gates';
+import { LIMITS, sameName, type DbMappingInput, type MissingMapping } from './messages';
 import { INFO_TEXT } from './presentation';
 import { addNote } from './state';
 
@@ -36,6 +39,53 @@ export async function conflictGate(
   return decision;
 }
 
+/** patched() id: the `needs_configuration_or_confirmation` gate reads LifeTime's missing database mappings. */
+export const DB_MAPPING_GATE = 'db-mapping-gate';
+
+const describeMissing = (m: MissingMapping[]) => m.map((x) => `${x.extension}:${x.logicalDatabase}`).join(', ');
+
+/** LifeTime's missing database mappings of the plan (none where LifeTime cannot tell: older than 11.21.1). */
+async function missingMappings(d: Deployment): Promise<MissingMapping[]> {
+  const key = d.s.deploymentKey!;
+  const r = await d.patiently('missing database mappings', () =>
+    act.lookups.missingDbMappings.executeWithOptions({ ...lookups, summary: `Missing DB mappings of ${key}` }, [key]),
+  );
+  return r.missing.slice(0, LIMITS.mappings);
+}
+
+/**
+ * An approval's database mappings → LifeTime. Returns why they could not be applied (the gate then stays open):
+ * none given while some are missing, an unknown extension, some still missing, or LifeTime's refusal.
+ */
+async function sendMappings(d: Deployment, given: DbMappingInput[]): Promise<string | undefined> {
+  const gate = d.s.gate!;
+  const missing = gate.missingMappings ?? [];
+  const how = 'approve with --map <extension>:<logical database>=<connection> (or "mappings" in the payload)';
+  if (!given.length) return `database mappings still missing: ${describeMissing(missing)}; ${how}`;
+  const resolved: { extensionKey: string; logicalDatabase: string; connection: string }[] = [];
+  for (const m of given) {
+    const ext = missing.find((x) => x.extensionKey === m.extension || sameName(x.extension) === sameName(m.extension));
+    if (!ext) return `${m.extension} is not an extension with a missing mapping (${describeMissing(missing)})`;
+    resolved.push({ extensionKey: ext.extensionKey, logicalDatabase: m.logicalDatabase, connection: m.connection });
+  }
+  const uncovered = missing.filter(
+    (x) =>
+      !resolved.some(
+        (r) => r.extensionKey === x.extensionKey && sameName(r.logicalDatabase) === sameName(x.logicalDatabase),
+      ),
+  );
+  if (uncovered.length) return `database mappings still missing: ${describeMissing(uncovered)}; ${how}`;
+  const key = d.s.deploymentKey!;
+  const r = await act.commands.configureDbMappings.executeWithOptions(
+    { ...commands, summary: `Send DB mappings to ${key}` },
+    [{ key, mappings: resolved }],
+  );
+  if (r.configured) return undefined;
+  // What LifeTime still misses after the refusal, for the gate.
+  gate.missingMappings = await missingMappings(d);
+  return `LifeTime refused the mappings: ${r.refusal}`;
+}
+
 const isKnownInfo = (info: string): info is InterventionInfo =>
   (INTERVENTION_INFOS as readonly string[]).includes(info);
 
@@ -51,13 +101,22 @@ export async function intervene(d: Deployment, info: string): Promise<boolean | 
   if (!command) {
     const action = isKnownInfo(info) ? d.req.policies.intervention[info] : 'gate';
     const lastLines = s.log.slice(-3).map((l) => l.message);
+    // LifeTime's missing database mappings: shown at the gate, and an approval may carry them.
+    const mappings =
+      action === 'gate' && info === 'needs_configuration_or_confirmation' && patched(DB_MAPPING_GATE)
+        ? await missingMappings(d)
+        : undefined;
+    let sent = false;
     const decision = await d.gates.decide({
       kind: 'intervention',
       info,
       reason: `${isKnownInfo(info) ? INFO_TEXT[info] : `LifeTime asks for intervention (Info "${info}").`}${
-        lastLines.length ? ` Last log: ${lastLines.join(' / ')}` : ''
-      }`,
-      onApprove: 'send `continue` to LifeTime',
+        mappings?.length ? ` Missing database mappings: ${describeMissing(mappings)}.` : ''
+      }${lastLines.length ? ` Last log: ${lastLines.join(' / ')}` : ''}`,
+      missingMappings: mappings?.length ? mappings : undefined,
+      onApprove: mappings?.length
+        ? 'send the mappings given with the approval to LifeTime (which then continues)'
+        : 'send `continue` to LifeTime',
       onReject: 'send `abort` to LifeTime and wait for the plan to be aborted',
       policy:
         action === 'gate'
@@ -66,8 +125,21 @@ export async function intervene(d: Deployment, info: string): Promise<boolean | 
               decision: action === 'continue' ? 'approve' : 'reject',
               reason: `intervention policy for ${info} is "${action}"`,
             },
+      check: mappings?.length
+        ? async (rec) => {
+            if (rec.decision !== 'approve') return undefined;
+            const r = await sendMappings(d, rec.mappings ?? []);
+            sent = r === undefined;
+            return r;
+          }
+        : undefined,
     });
     if (decision === CONTINUE_AS_NEW) return decision;
+    if (sent) {
+      addNote(s, 'database mappings sent to LifeTime; the plan goes on');
+      d.step('polling');
+      return true;
+    }
     command = decision === 'approve' ? 'continue' : 'abort';
   }
   s.pendingCommand = command;

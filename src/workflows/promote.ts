@@ -31,7 +31,9 @@ import { describeIssues } from './describe-issues';
 import { Gates, type GateHost } from './gates';
 import {
   approveSignal,
+  approveUpdate,
   rejectSignal,
+  rejectUpdate,
   Policies,
   type DeployRequestInput,
   type DeployResult,
@@ -367,8 +369,14 @@ class Release implements GateHost {
     };
     this.gates = new Gates(this);
     setHandler(releaseStateQuery, () => this.s);
-    setHandler(approveSignal, (d) => this.gates.receive('approve', d));
-    setHandler(rejectSignal, (d) => this.gates.receive('reject', d));
+    setHandler(approveSignal, (d) => void this.gates.receive('approve', d));
+    setHandler(rejectSignal, (d) => void this.gates.receive('reject', d));
+    setHandler(approveUpdate, (d) => this.gates.answer('approve', d), {
+      validator: (d) => this.gates.validate('approve', d),
+    });
+    setHandler(rejectUpdate, (d) => this.gates.answer('reject', d), {
+      validator: (d) => this.gates.validate('reject', d),
+    });
     if (req) this.update();
   }
 

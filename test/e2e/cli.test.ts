@@ -128,11 +128,12 @@ describe('with a simulator and a worker per test', () => {
     const [plan] = await s.sim.plans();
     expect(plan?.status).toBe('saved');
 
+    // The approve command is a Workflow Update: refused at once by its validator, and nothing enters the history.
+    const eventsBefore = (await client.workflow.getHandle(id).fetchHistory()).events?.length;
     const self = await s.cli(['approve', id, '--by', 'ci']);
     expectExit(self, ExitCode.Ignored);
-    expect(self.stdout).toContain(
-      'approve by ci recorded but ignored: not allowed: self-approval (ci requested this deployment)',
-    );
+    expect(self.stdout).toContain('approve by ci refused: not allowed: self-approval (ci requested this deployment)');
+    expect((await client.workflow.getHandle(id).fetchHistory()).events?.length).toBe(eventsBefore);
 
     const reject = await s.cli(['reject', id, '--by', 'carol', '--reason', 'not during the freeze']);
     expectExit(reject, ExitCode.Success);
@@ -168,7 +169,7 @@ describe('with a simulator and a worker per test', () => {
 
     const approve = await s.cli(['approve', id, '--by', 'dave']);
     expectExit(approve, ExitCode.Ignored);
-    expect(approve.stdout).toContain('approve by dave recorded but ignored: no gate open');
+    expect(approve.stdout).toContain('approve by dave refused: no gate open');
 
     await s.sim.config({ speed: 1000 });
     const followed = await s.cli(['status', id, '--follow']);
