@@ -21,10 +21,6 @@ import { cleanUp } from './cleanup';
 import { CONTINUE_AS_NEW, type Ended } from './continue-as-new';
 import { Gates } from './gates';
 import {
-  approveSignal,
-  approveUpdate,
-  rejectSignal,
-  rejectUpdate,
   stateQuery,
   type DeployRequest,
   type DeployRequestInput,
@@ -84,14 +80,7 @@ export class Deployment {
       shouldContinueAsNew: () => this.shouldContinueAsNew(),
     });
     setHandler(stateQuery, () => this.s);
-    setHandler(approveSignal, (d) => void this.gates.receive('approve', d));
-    setHandler(rejectSignal, (d) => void this.gates.receive('reject', d));
-    setHandler(approveUpdate, (d) => this.gates.answer('approve', d), {
-      validator: (d) => this.gates.validate('approve', d),
-    });
-    setHandler(rejectUpdate, (d) => this.gates.answer('reject', d), {
-      validator: (d) => this.gates.validate('reject', d),
-    });
+    this.gates.handle();
     this.vis.update();
   }
 

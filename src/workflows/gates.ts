@@ -4,11 +4,15 @@
  * logged, kept in the state and shown in the UI the same way. A person's decision applies only to the gate open
  * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, setHandler } from '@temporalio/workflow';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import { describeIssues } from './describe-issues';
 import {
+  approveSignal,
+  approveUpdate,
   DecisionPayload,
+  rejectSignal,
+  rejectUpdate,
   LIMITS,
   sameName,
   type DecisionRecord,
@@ -66,6 +70,17 @@ export class Gates {
   constructor(private readonly host: GateHost) {
     this.s = host.s;
     this.nextId = this.s.decisions.reduce((m, d) => Math.max(m, (d.gateId ?? 0) + 1), 1);
+  }
+
+  /** Registers the decision handlers: `approve` / `reject` as signals and as Updates (with validators). */
+  handle(): void {
+    for (const [decision, signal, update] of [
+      ['approve', approveSignal, approveUpdate],
+      ['reject', rejectSignal, rejectUpdate],
+    ] as const) {
+      setHandler(signal, (d) => void this.receive(decision, d));
+      setHandler(update, (d) => this.answer(decision, d), { validator: (d) => this.validate(decision, d) });
+    }
   }
 
   /** Signal handler body: validate, check authority, record; apply only to the open gate. */

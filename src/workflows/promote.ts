@@ -29,17 +29,7 @@ import { deployApplications } from './deploy';
 import { DeploymentFailure, failureOf } from './deployment';
 import { describeIssues } from './describe-issues';
 import { Gates, type GateHost } from './gates';
-import {
-  approveSignal,
-  approveUpdate,
-  rejectSignal,
-  rejectUpdate,
-  Policies,
-  type DeployRequestInput,
-  type DeployResult,
-  type GateKind,
-  type Outcome,
-} from './messages';
+import { Policies, type DeployRequestInput, type DeployResult, type GateKind, type Outcome } from './messages';
 import { answerCommands } from './presentation';
 import {
   ManifestRequest,
@@ -369,14 +359,7 @@ class Release implements GateHost {
     };
     this.gates = new Gates(this);
     setHandler(releaseStateQuery, () => this.s);
-    setHandler(approveSignal, (d) => void this.gates.receive('approve', d));
-    setHandler(rejectSignal, (d) => void this.gates.receive('reject', d));
-    setHandler(approveUpdate, (d) => this.gates.answer('approve', d), {
-      validator: (d) => this.gates.validate('approve', d),
-    });
-    setHandler(rejectUpdate, (d) => this.gates.answer('reject', d), {
-      validator: (d) => this.gates.validate('reject', d),
-    });
+    this.gates.handle();
     if (req) this.update();
   }
 
