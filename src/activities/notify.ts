@@ -14,12 +14,12 @@ import { activityInfo, ApplicationFailure, cancellationSignal, log } from '@temp
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { Got } from 'got' with { 'resolution-mode': 'import' };
 import { Webhook } from 'standardwebhooks';
-import { DEFAULT_USER_AGENT } from '../lifetime/http';
+import { DEFAULT_USER_AGENT, parseRetryAfter } from '../lifetime/http';
 import type { NotifySettings } from '../notify/config';
 import type { ChannelName, NotificationRecord, NotificationSettingsView, NotifyInput } from '../notify/event';
 import { NOTIFY_REQUEST_TIMEOUT_MS, type NotifyFailureDetails, type NotifyFailureType } from '../notify/policy';
 import type { RenderContext } from '../notify/render';
-import { buildSlackMessage } from '../notify/slack';
+import { buildSlackMessage, type SlackMessage } from '../notify/slack';
 import { buildTeamsMessage } from '../notify/teams';
 import { buildWebhookBody } from '../notify/webhook';
 
@@ -75,12 +75,10 @@ function answerOf(body: string | undefined, redact: (t: string) => string): stri
   return safe.length > ANSWER_MAX ? `${safe.slice(0, ANSWER_MAX - 1)}…` : safe;
 }
 
+/** A Retry-After header as the next retry's delay, at most MAX_RETRY_AFTER_MS. */
 function retryAfter(value: string | string[] | null | undefined): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  const seconds = Number(v);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(v) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(0, Math.round(ms)), MAX_RETRY_AFTER_MS) : undefined;
+  const ms = parseRetryAfter((Array.isArray(value) ? value[0] : value) ?? undefined);
+  return ms === undefined ? undefined : Math.min(ms, MAX_RETRY_AFTER_MS);
 }
 
 /** The transport error's code (never its message, which may hold the URL). */
@@ -89,7 +87,8 @@ function errorCode(err: unknown): string {
     const { name, code } = e as { name?: unknown; code?: unknown };
     if (name === 'TimeoutError') return 'ETIMEDOUT';
     if (name === 'AbortError') return 'ABORTED';
-    if (typeof code === 'string' && /^E[A-Z_]+$|^UND_ERR_|^ERR_/.test(code)) return code;
+    // System and TLS codes (ECONNREFUSED, UND_ERR_SOCKET, CERT_HAS_EXPIRED, …): upper-case names, never a URL.
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(code)) return code;
     e = (e as { original?: unknown; cause?: unknown }).original ?? (e as { cause?: unknown }).cause;
   }
   return 'ERROR';
@@ -104,10 +103,13 @@ function failure(channel: ChannelName, a: Attempt, attempt: number, timeoutMs: n
   const answered = a.status !== undefined ? `${a.status} ${STATUS_CODES[a.status] ?? ''}`.trim() : undefined;
   const said = a.answer ? ` (${JSON.stringify(a.answer)})` : '';
   if (!answered) {
-    const what = a.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : `unreachable (${a.code})`;
+    const what =
+      a.code === 'ETIMEDOUT'
+        ? `no answer from the receiver within ${timeoutMs / 1000} s`
+        : `receiver unreachable (${a.code})`;
     return ApplicationFailure.create({
       type: 'NotificationFailed' satisfies NotifyFailureType,
-      message: `${channel}: receiver ${what}`,
+      message: `${channel}: ${what}`,
       details: [details],
     });
   }
@@ -163,7 +165,7 @@ async function postJson(url: string, body: string, headers: Record<string, strin
  * does not pass on: the answer's status and Retry-After, the transport error itself (the library may wrap it in a
  * new Error that keeps only the message), and a redirect as the 3xx answer it is (not followed).
  */
-async function postSlack(url: string, message: ReturnType<typeof buildSlackMessage>, o: RequestOptions) {
+async function postSlack(url: string, message: SlackMessage, o: RequestOptions) {
   let answered: { status: number; retryAfter: string | null } | undefined;
   let transportError: unknown;
   const hook = new IncomingWebhook(url, {

@@ -1,8 +1,8 @@
 /**
  * The one notification event: what a workflow tells people (gate opened, reminder, decided, expired, ended). The
  * workflow builds it from its own state and passes it to the `notify` activity; every channel's message is built
- * from it (src/notify/webhook.ts, slack.ts, teams.ts). Plain types and constants only: deterministic workflow code
- * imports this file, so it has no Node built-ins, no I/O and no values from outside this folder.
+ * from it (src/notify/webhook.ts, slack.ts, teams.ts). Types, constants and pure functions only: deterministic
+ * workflow code imports this file, so it has no Node built-ins, no I/O and no imports.
  *
  * Secrets never appear here: channel URLs and the webhook secret stay in the worker's settings.
  */
@@ -56,8 +56,8 @@ export interface NotifyDecision {
 
 export interface NotifyEvent {
   /**
-   * Stable idempotency key made by the workflow, e.g. `${workflowId}/gate-2/opened`; the same on every retry (and
-   * after a replay), different for each event. Receivers deduplicate on it.
+   * Stable idempotency key made by the workflow (see notifyEventId), e.g. `<workflowId>/<firstRunId>/gate-2/opened`:
+   * the same on every retry, replay and continue-as-new, different for each event. Receivers deduplicate on it.
    */
   id: string;
   type: NotifyEventType;
@@ -90,6 +90,22 @@ export interface NotifyEvent {
    * approve|reject|status <workflowId>`, made by the builders from the workflow ID).
    */
   commands?: { approve?: string; reject?: string; status: string };
+}
+
+/**
+ * The id of an event: `<workflowId>/<firstRunId>/[gate-<n>/]<type or reminder-<k>>`. The first run ID
+ * (`workflowInfo().firstExecutionRunId`) stays the same across continue-as-new and tells apart two deployments that
+ * reuse a workflow ID; the gate number and the reminder count tell apart the events of one deployment.
+ */
+export function notifyEventId(
+  execution: { workflowId: string; firstRunId: string },
+  type: NotifyEventType,
+  where: { gate?: number; reminder?: number } = {},
+): string {
+  const parts = [execution.workflowId, execution.firstRunId];
+  if (where.gate !== undefined) parts.push(`gate-${where.gate}`);
+  parts.push(type === 'gate.reminder' && where.reminder !== undefined ? `reminder-${where.reminder}` : type);
+  return parts.join('/');
 }
 
 export const CHANNELS = ['webhook', 'slack', 'teams'] as const;

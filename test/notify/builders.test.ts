@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import type { NotifyEvent } from '../../src/notify/event';
+import { notifyEventId, type NotifyEvent } from '../../src/notify/event';
 import {
   BUDGET,
   messageText,
@@ -297,4 +297,14 @@ describe('webhook body', () => {
     expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(128_000);
     expect(buildWebhookBody(workflowEnded, ctx)).toMatchObject({ outcome: 'failed', durationSeconds: 4830 });
   });
+});
+
+test('event ids: per execution chain, gate and reminder; the same inputs give the same id', () => {
+  const run = { workflowId: WORKFLOW_ID, firstRunId: 'run-1' };
+  expect(notifyEventId(run, 'gate.opened', { gate: 2 })).toBe(`${WORKFLOW_ID}/run-1/gate-2/gate.opened`);
+  expect(notifyEventId(run, 'gate.reminder', { gate: 2, reminder: 3 })).toBe(`${WORKFLOW_ID}/run-1/gate-2/reminder-3`);
+  expect(notifyEventId(run, 'workflow.ended')).toBe(`${WORKFLOW_ID}/run-1/workflow.ended`);
+  expect(notifyEventId({ ...run, firstRunId: 'run-2' }, 'workflow.ended')).not.toBe(
+    notifyEventId(run, 'workflow.ended'),
+  );
 });

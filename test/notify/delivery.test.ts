@@ -240,7 +240,7 @@ describe.each(CHANNELS)('%s: failures are typed, and never show the URL or the s
     try {
       const err = await failureOf(notify(channel, { origin: silent.origin, timeoutMs: 500 }));
       expect(err).toMatchObject({ type: 'NotificationFailed', nonRetryable: false });
-      expect(err.message).toBe(`${channel}: receiver no answer within 0.5 s`);
+      expect(err.message).toBe(`${channel}: no answer from the receiver within 0.5 s`);
       expectNoSecrets(renderings(err));
     } finally {
       await silent.close();
