@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { readNotifySettings, type NotifySettings } from './notify/config';
 import { DEFAULT_TASK_QUEUE } from './workflows/messages';
 
 export class ConfigError extends Error {
@@ -88,6 +89,8 @@ export interface WorkerConfig {
   metricsPort?: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logFormat: 'json' | 'pretty';
+  /** Notification channels, UI link and reminders (src/notify/config.ts); its URLs and secret are not enumerable. */
+  notify: NotifySettings;
   toJSON(): unknown;
 }
 
@@ -142,6 +145,8 @@ export function loadWorkerConfig(
       );
     }
   }
+  const notify = readNotifySettings(env);
+  problems.push(...notify.problems);
   let temporal: ClientConnectConfig = { connectionOptions: {} };
   if (!opts.skipTemporal) {
     try {
@@ -175,11 +180,13 @@ export function loadWorkerConfig(
     metricsPort: e.LIFETIME_DEPLOY_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    notify: notify.settings,
     toJSON() {
       return {
         lifetime: { ...lifetime, token: '[redacted]' },
         temporal: { address: temporal.connectionOptions.address, namespace: temporal.namespace },
         taskQueue: this.taskQueue,
+        notify: notify.settings.toJSON(),
       };
     },
   };

@@ -13,6 +13,7 @@ import {
   type LogEntry,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createNotifyActivities } from './activities/notify';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { LifeTimeClient } from './lifetime';
 import { checkLifeTime } from './lifetime-check';
@@ -62,7 +63,7 @@ export async function createWorker(cfg: WorkerConfig, connection?: NativeConnect
     connection: conn,
     namespace,
     taskQueue: cfg.taskQueue,
-    activities: createActivities(lifetime),
+    activities: { ...createActivities(lifetime), ...createNotifyActivities(cfg.notify) },
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: cfg.maxConcurrentActivities,
     ...(cfg.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
@@ -128,6 +129,9 @@ export async function main(env = process.env): Promise<number> {
     namespace: cfg.temporal.namespace ?? 'default',
     lifetime: cfg.lifetime.baseUrl,
     prebuiltBundle: prebuiltBundleIsFresh(),
+  });
+  log.info(cfg.notify.channels.length ? 'notifications on' : 'notifications off: no channel configured', {
+    ...cfg.notify.toJSON(), // channel names, reminder interval and UI URL; never a channel URL or the secret
   });
   await worker.run(); // resolves after SIGINT/SIGTERM and a graceful shutdown
   log.info('worker stopped');
