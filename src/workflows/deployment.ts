@@ -31,6 +31,8 @@ import {
   type Outcome,
   type Step,
 } from './messages';
+import { Notifier, type EventBase } from './notifier';
+import { summaryLine } from './presentation';
 import { clip, initialState, toResult } from './state';
 import { Visibility } from './visibility';
 
@@ -64,6 +66,7 @@ export class Deployment {
   readonly s: DeployState;
   readonly vis: Visibility;
   readonly gates: Gates;
+  readonly notifier: Notifier;
 
   constructor(
     readonly req: DeployRequest,
@@ -71,6 +74,11 @@ export class Deployment {
   ) {
     this.s = resume ?? initialState(req, new Date());
     this.vis = new Visibility(req, this.s);
+    this.notifier = new Notifier(
+      this.s,
+      () => this.eventBase(),
+      () => this.vis.update(),
+    );
     this.gates = new Gates({
       policies: req.policies,
       requestedBy: req.requestedBy,
@@ -78,6 +86,7 @@ export class Deployment {
       update: () => this.vis.update(),
       waiting: (kind) => this.vis.step(kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate'),
       shouldContinueAsNew: () => this.shouldContinueAsNew(),
+      notifier: this.notifier,
     });
     setHandler(stateQuery, () => this.s);
     this.gates.handle();
@@ -194,11 +203,38 @@ export class Deployment {
     return ended;
   }
 
-  /** Waits for running handlers and returns the result. */
+  /** Tells people how it ended, waits for running handlers and notifications, and returns the result. */
   async finish(outcome: Outcome): Promise<DeployResult> {
+    const s = this.s;
+    const seconds = Math.round((Date.now() - Date.parse(s.timings.requestedAt)) / 1000);
     // Non-cancellable: after a cancellation the root scope is cancelled, and the result must still be returned.
-    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
-    return toResult(this.s, outcome, new Date());
+    await CancellationScope.nonCancellable(async () => {
+      await this.notifier.emit('workflow.ended', {
+        summary: `Deployment ${outcome}: ${summaryLine(this.req, s)}`,
+        outcome,
+        durationSeconds: seconds,
+        ...(s.failure ? { failure: `${s.failure.type}: ${s.failure.message}` } : {}),
+      });
+      await this.notifier.drain();
+      await condition(allHandlersFinished);
+    });
+    return toResult(s, outcome, new Date());
+  }
+
+  /** What every notification of this deployment says about it. */
+  private eventBase(): EventBase {
+    const { req, s } = this;
+    return {
+      workflow: { id: workflowInfo().workflowId, type: 'deployApplications' },
+      summary: summaryLine(req, s),
+      applications: s.applications.length
+        ? s.applications.map((a) => ({ name: a.name, ...(a.versionLabel ? { version: a.versionLabel } : {}) }))
+        : req.applications.map((a) => ({ name: a.app ?? a.versionKey ?? '?' })),
+      route: [s.source?.name ?? req.source, s.target?.name ?? req.target],
+      requestedBy: req.requestedBy,
+      ...(s.deploymentKey ? { deploymentKey: s.deploymentKey } : {}),
+      ...(s.detailsUrl ? { detailsUrl: s.detailsUrl } : {}),
+    };
   }
 
   async continueAsNew(raw: DeployRequestInput): Promise<never> {

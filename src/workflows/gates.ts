@@ -21,6 +21,7 @@ import {
   type MissingMapping,
   type Policies,
 } from './messages';
+import { notifyGate, type Notifier } from './notifier';
 import { clip } from './state';
 
 export type Decision = 'approve' | 'reject';
@@ -60,6 +61,8 @@ export interface GateHost {
   waiting(kind: GateKind): void;
   /** True when the run should continue-as-new (history long or large). */
   shouldContinueAsNew(): boolean;
+  /** Tells people about gates (none: nobody is told). */
+  readonly notifier?: Notifier;
 }
 
 export class Gates {
@@ -190,18 +193,28 @@ export class Gates {
       };
       this.pending = undefined;
       this.s.gate = view;
-    }
-    this.host.waiting(spec.kind);
-    let decided: boolean;
+      this.host.waiting(spec.kind);
+      await this.notify('gate.opened', view);
+    } else this.host.waiting(spec.kind);
+    const reminderMs = ((await this.host.notifier?.reminderMinutes()) ?? 0) * 60_000;
+    let decided = false;
     let pending: DecisionRecord | undefined;
     try {
       for (;;) {
+        const deadlineIn = Date.parse(view.deadline) - Date.now();
+        const reminderAt = Date.parse(view.openedAt) + ((view.reminders ?? 0) + 1) * reminderMs;
+        const remindIn = reminderMs ? reminderAt - Date.now() : Infinity;
         decided = await condition(
           () => this.pending !== undefined || this.host.shouldContinueAsNew(),
-          Math.max(1, Date.parse(view.deadline) - Date.now()),
-          { summary: `${spec.kind} gate deadline` },
+          Math.max(1, Math.min(deadlineIn, remindIn)),
+          { summary: remindIn < deadlineIn ? `${spec.kind} gate reminder` : `${spec.kind} gate deadline` },
         );
         pending = this.pending as DecisionRecord | undefined; // set by a signal or update handler meanwhile
+        if (!decided && remindIn < deadlineIn) {
+          view.reminders = (view.reminders ?? 0) + 1; // still waiting: remind the people who decide
+          await this.notify('gate.reminder', view, undefined, view.reminders);
+          continue;
+        }
         const problem = pending && spec.check ? await spec.check(pending) : undefined;
         if (!problem) break;
         // The decision could not apply: the gate stays open, same ID and deadline, and says why.
@@ -217,7 +230,8 @@ export class Gates {
       throw err;
     }
     if (decided && !pending) return CONTINUE_AS_NEW; // the gate stays open in the state for the next run
-    if (!pending) {
+    const applied =
+      pending ??
       this.record({
         decision: onTimeout,
         by: 'gate deadline',
@@ -228,9 +242,36 @@ export class Gates {
         applied: true,
         automatic: true,
       });
-    }
+    await this.notify(pending ? 'gate.decided' : 'gate.expired', view, applied);
     this.close();
-    return pending?.decision ?? onTimeout;
+    return applied.decision;
+  }
+
+  /** Tells the people who decide about the gate (in the background; never delays the gate). */
+  private async notify(
+    type: 'gate.opened' | 'gate.reminder' | 'gate.decided' | 'gate.expired',
+    view: GateView,
+    d?: DecisionRecord,
+    reminder?: number,
+  ): Promise<void> {
+    const n = this.host.notifier;
+    if (!n) return;
+    const gate = notifyGate(view, this.host.policies.approvers);
+    const what = {
+      opened: 'waits for a decision',
+      reminder: 'still waits for a decision',
+      decided: 'decided',
+      expired: 'passed its deadline',
+    }[type.slice(5) as 'opened' | 'reminder' | 'decided' | 'expired'];
+    await n.emit(
+      type,
+      {
+        gate,
+        summary: `The ${view.kind} gate ${what}`,
+        ...(d ? { decision: { decision: d.decision, by: d.by, reason: d.reason, automatic: d.automatic } } : {}),
+      },
+      { gate: view.id, reminder },
+    );
   }
 
   /** Closes the open gate (decided, or LifeTime moved on without us). */

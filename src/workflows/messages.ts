@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { LifeTimeErrorCode } from '../lifetime/errors';
+import type { NotificationRecord } from '../notify/event';
 import {
   INTERVENTION_INFOS,
   type DeploymentStatus,
@@ -316,6 +317,8 @@ export interface GateView {
   missingMappings?: MissingMapping[];
   /** Why the last decision could not apply (LifeTime refused its mappings, mappings still missing). */
   problem?: string;
+  /** Reminders sent while the gate waits. */
+  reminders?: number;
   openedAt: string;
   deadline: string;
   onApprove: string;
@@ -396,6 +399,9 @@ export interface DeployState {
   pendingCommand?: 'continue' | 'abort';
   /** LifeTime could not be read (our own errors): since when, how often, the last error. Cleared by a good read. */
   unreadable?: { since: string; attempts: number; error: string };
+  /** Notifications sent (the first NOTIFICATIONS_KEPT; the rest counted). */
+  notifications?: NotificationRecord[];
+  notificationsNotKept?: number;
   /** Set when the deployment is ending (cancelled, deadline, failure) while it cleans up in LifeTime. */
   ending?: Outcome;
   outcome?: Outcome;
@@ -423,6 +429,8 @@ export interface DeployResult {
   cleanup?: string;
   /** Why the outcome is `failed`. */
   failure?: Failure;
+  /** Notifications sent: event, channel, delivered or failed (with the receiver's status). */
+  notifications?: NotificationRecord[];
   durations: { totalSeconds: number; deploymentSeconds?: number };
   timings: DeployState['timings'];
 }

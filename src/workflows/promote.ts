@@ -29,6 +29,7 @@ import { deployApplications } from './deploy';
 import { DeploymentFailure, failureOf } from './deployment';
 import { describeIssues } from './describe-issues';
 import { Gates, type GateHost } from './gates';
+import { Notifier, type EventBase } from './notifier';
 import { Policies, type DeployRequestInput, type DeployResult, type GateKind, type Outcome } from './messages';
 import { answerCommands } from './presentation';
 import {
@@ -338,6 +339,7 @@ class Release implements GateHost {
   readonly gates: Gates;
   readonly policies: ReleaseRequest['policies'];
   readonly requestedBy: string;
+  readonly notifier: Notifier;
   private last = new Map<string, string>();
 
   constructor(
@@ -357,6 +359,11 @@ class Release implements GateHost {
       timings: { requestedAt: new Date().toISOString() },
       runs: 0,
     };
+    this.notifier = new Notifier(
+      this.s,
+      () => this.eventBase(),
+      () => this.update(),
+    );
     this.gates = new Gates(this);
     setHandler(releaseStateQuery, () => this.s);
     this.gates.handle();
@@ -445,7 +452,19 @@ class Release implements GateHost {
     s.timings.finishedAt = new Date().toISOString();
     this.s.step = 'done';
     this.update();
-    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    const seconds = Math.round((Date.parse(s.timings.finishedAt) - Date.parse(s.timings.requestedAt)) / 1000);
+    await CancellationScope.nonCancellable(async () => {
+      if (this.req) {
+        await this.notifier.emit('workflow.ended', {
+          summary: `Release ${outcome}: ${this.eventBase().summary}`,
+          outcome,
+          durationSeconds: seconds,
+          ...(s.failure ? { failure: `${s.failure.type}: ${s.failure.message}` } : {}),
+        });
+        await this.notifier.drain();
+      }
+      await condition(allHandlersFinished);
+    });
     return {
       outcome,
       route: s.route ?? [],
@@ -456,11 +475,30 @@ class Release implements GateHost {
       ignoredNotKept: s.ignoredNotKept,
       notes: s.notes,
       failure: s.failure,
+      ...(s.notifications ? { notifications: s.notifications } : {}),
       manifest: toManifest(s.pinned, s.route ?? [], this.req?.notes ?? ''),
       durations: {
         totalSeconds: Math.round((Date.parse(s.timings.finishedAt) - Date.parse(s.timings.requestedAt)) / 1000),
       },
       timings: s.timings,
+    };
+  }
+
+  /** What every notification of this release says about it. */
+  private eventBase(): EventBase {
+    const s = this.s;
+    const route = s.route?.map((e) => e.name) ?? this.req?.route ?? [];
+    const current = s.current !== undefined ? s.stages[s.current] : undefined;
+    const apps = s.pinned.length
+      ? s.pinned.map((p) => ({ name: p.name, ...(p.versionLabel ? { version: p.versionLabel } : {}) }))
+      : (this.req?.applications ?? []).map((a) => ({ name: a.app ?? '?' }));
+    return {
+      workflow: { id: workflowInfo().workflowId, type: 'promoteRelease' },
+      summary: `Release ${apps.map((a) => a.name).join(', ')}: ${route.join(' → ')}`,
+      applications: apps,
+      route,
+      ...(current ? { stage: current.target.name } : {}),
+      requestedBy: this.requestedBy,
     };
   }
 

@@ -6,6 +6,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { NotificationRecord } from '../notify/event';
 import {
   AppRequest,
   LIMITS,
@@ -169,6 +170,8 @@ export interface ReleaseState {
   runs: number;
   outcome?: Outcome;
   failure?: Failure;
+  notifications?: NotificationRecord[];
+  notificationsNotKept?: number;
 }
 
 /** The pinned versions in OutSystems' trigger-manifest format (the CI tooling's file). */
@@ -197,6 +200,7 @@ export interface ReleaseResult {
   ignoredNotKept?: number;
   notes: string[];
   failure?: Failure;
+  notifications?: NotificationRecord[];
   manifest: TriggerManifest;
   durations: { totalSeconds: number };
   timings: ReleaseState['timings'];

@@ -66,6 +66,7 @@ export function toResult(s: DeployState, outcome: Outcome, now: Date): DeployRes
     notes: s.notes,
     cleanup: s.cleanup,
     failure: s.failure,
+    ...(s.notifications ? { notifications: s.notifications } : {}),
     durations: {
       totalSeconds: Math.round((now.getTime() - requested) / 1000),
       deploymentSeconds: started !== undefined ? Math.round((now.getTime() - started) / 1000) : undefined,

@@ -9,6 +9,8 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { createNotifyActivities } from '../../src/activities/notify';
+import { readNotifySettings, type NotifySettings } from '../../src/notify/config';
 import { LifeTimeClient } from '../../src/lifetime';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
 import type { deployApplications } from '../../src/workflows';
@@ -48,6 +50,8 @@ export async function makeRig(
   env: TestWorkflowEnvironment,
   simOptions: SimulatorOptions = {},
   clientToken?: string,
+  /** The worker's notification settings (default: none configured). */
+  notify: NotifySettings = readNotifySettings({}).settings,
 ): Promise<Rig> {
   const sim = await startSimulator({ port: 0, speed: 1200, ...simOptions });
   const client = new LifeTimeClient({
@@ -57,7 +61,8 @@ export async function makeRig(
     retryLimit: 1,
   });
   const taskQueue = taskQueueForTest();
-  const { worker } = await createTestWorker(env, { workflowsPath, activities: createActivities(client), taskQueue });
+  const activities = { ...createActivities(client), ...createNotifyActivities(notify) };
+  const { worker } = await createTestWorker(env, { workflowsPath, activities, taskQueue });
   return {
     sim,
     taskQueue,
@@ -78,7 +83,7 @@ export async function makeRig(
 export function useRigs(
   start: () => Promise<TestWorkflowEnvironment>,
   onStarted: (env: TestWorkflowEnvironment) => void,
-): { make(simOptions?: SimulatorOptions, clientToken?: string): Promise<Rig> } {
+): { make(simOptions?: SimulatorOptions, clientToken?: string, notify?: NotifySettings): Promise<Rig> } {
   let env: TestWorkflowEnvironment | undefined;
   let rig: Rig | undefined;
   useTestEnvironment(start, (started) => {
@@ -90,7 +95,7 @@ export function useRigs(
     rig = undefined;
   });
   return {
-    make: async (simOptions, clientToken) => (rig = await makeRig(env!, simOptions, clientToken)),
+    make: async (simOptions, clientToken, notify) => (rig = await makeRig(env!, simOptions, clientToken, notify)),
   };
 }
 
