@@ -84,12 +84,30 @@ export function expectNoSecrets(text: string, keys: TestKey[]): void {
   for (const k of keys) for (const l of k.secretLines) expect(text).not.toContain(l);
 }
 
-/** The signing folders (lifetime-deploy-sig-*) now in the OS temp folder: each sign or verify removes its own. */
-export function signingTempDirs(): string[] {
-  return readdirSync(tmpdir()).filter((f) => f.startsWith('lifetime-deploy-sig-'));
+const isSigningDir = (f: string) => f.startsWith('lifetime-deploy-sig-');
+
+/**
+ * A temp folder of the file's own (TMPDIR, restored afterwards). After the file's tests it must hold no signing
+ * folder (lifetime-deploy-sig-*): each sign and verify removes its own. Other test files running at the same time
+ * use other folders, so they cannot disturb the check.
+ */
+export function useOwnTmpdir(): void {
+  const saved = process.env.TMPDIR;
+  let own: string | undefined;
+  beforeAll(() => {
+    own = mkdtempSync(path.join(tmpdir(), 'lifetime-deploy-test-tmp-'));
+    process.env.TMPDIR = own;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    if (!own) return;
+    const left = readdirSync(own).filter(isSigningDir);
+    rmSync(own, { recursive: true, force: true });
+    expect(left).toEqual([]);
+  });
 }
 
-/** An ssh-agent of our own (foreground, on a socket in `dir`), stopped by pid. Undefined without ssh-agent. */
 export async function startAgent(dir: string): Promise<{ sock: string; stop: () => void } | undefined> {
   try {
     execFileSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add']);

@@ -7,8 +7,9 @@ import { chmodSync, copyFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SigningError, signDecision, signStatement, validity } from '../../src/signing/sign';
 import { Verifier } from '../../src/signing/verify';
-import { agentAdd, expectNoSecrets, startAgent, useKeyDir, type TestKey } from './keys';
+import { agentAdd, expectNoSecrets, startAgent, useKeyDir, useOwnTmpdir, type TestKey } from './keys';
 
+useOwnTmpdir(); // every signing attempt, good or bad, removes its private temp folder
 const keys = useKeyDir();
 const PASSPHRASE = `test-passphrase-${Math.random().toString(36).slice(2)}`;
 let alice: TestKey;
