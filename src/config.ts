@@ -62,6 +62,8 @@ export const WorkerEnv = z.object({
     .transform(Number)
     .optional(),
   LIFETIME_DEPLOY_METRICS_PORT: intVar('LIFETIME_DEPLOY_METRICS_PORT', 1, 65_535).optional(),
+  /** The allowed approvers (OpenSSH allowed_signers format); its lines are validated at start by the worker. */
+  LIFETIME_DEPLOY_APPROVERS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], {
       error: 'LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR',
@@ -87,6 +89,8 @@ export interface WorkerConfig {
   maxCachedWorkflows?: number;
   rateLimitPerSecond?: number;
   metricsPort?: number;
+  /** The allowed-approvers file that signed decisions are verified against. */
+  approversFile?: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logFormat: 'json' | 'pretty';
   /** Notification channels, UI link and reminders (src/notify/config.ts); its URLs and secret are not enumerable. */
@@ -136,13 +140,13 @@ export function loadWorkerConfig(
       );
     }
   }
-  if (env.LIFETIME_CA_FILE) {
+  for (const name of ['LIFETIME_CA_FILE', 'LIFETIME_DEPLOY_APPROVERS_FILE'] as const) {
+    const file = env[name];
+    if (!file) continue;
     try {
-      readFileSync(env.LIFETIME_CA_FILE);
+      readFileSync(file);
     } catch (err) {
-      problems.push(
-        `LIFETIME_CA_FILE: cannot read ${env.LIFETIME_CA_FILE} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
+      problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
   const notify = readNotifySettings(env);
@@ -178,6 +182,7 @@ export function loadWorkerConfig(
     maxCachedWorkflows: e.LIFETIME_DEPLOY_MAX_CACHED_WORKFLOWS,
     rateLimitPerSecond: e.LIFETIME_DEPLOY_RATE_LIMIT,
     metricsPort: e.LIFETIME_DEPLOY_METRICS_PORT,
+    approversFile: e.LIFETIME_DEPLOY_APPROVERS_FILE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     notify: notify.settings,

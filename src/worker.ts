@@ -14,9 +14,11 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createNotifyActivities } from './activities/notify';
+import { createVerifyActivities } from './activities/verify';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { LifeTimeClient } from './lifetime';
 import { checkLifeTime } from './lifetime-check';
+import { AllowedSignersError, SshKeygenUnavailableError, Verifier, type AllowedSigners } from './signing';
 import { ensureSearchAttributes } from './temporal-setup';
 
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -49,8 +51,38 @@ function installRuntime(cfg: WorkerConfig): void {
   });
 }
 
+/** The runtime's logger, looked up when used (the verifier is made before the runtime is installed). */
+const runtimeLog = {
+  info: (message: string, meta?: Record<string, unknown>) => Runtime.instance().logger.info(message, meta),
+  warn: (message: string, meta?: Record<string, unknown>) => Runtime.instance().logger.warn(message, meta),
+  error: (message: string, meta?: Record<string, unknown>) => Runtime.instance().logger.error(message, meta),
+};
+
+/**
+ * The allowed approvers, validated at start: a bad file (or no ssh-keygen to check it with) is a configuration
+ * error. Returns the verifier and what it loaded, or the problem lines.
+ */
+export async function loadApprovers(
+  cfg: WorkerConfig,
+): Promise<{ verifier?: Verifier; approvers?: AllowedSigners } | { problems: string[] }> {
+  if (!cfg.approversFile) return {};
+  const verifier = new Verifier({ approversFile: cfg.approversFile, logger: runtimeLog });
+  try {
+    return { verifier, approvers: await verifier.load() };
+  } catch (err) {
+    if (err instanceof AllowedSignersError) return { problems: err.problems };
+    if (err instanceof SshKeygenUnavailableError)
+      return { problems: [`LIFETIME_DEPLOY_APPROVERS_FILE: ${err.message}`] };
+    throw err;
+  }
+}
+
 /** Builds (but does not run) a worker from a configuration. */
-export async function createWorker(cfg: WorkerConfig, connection?: NativeConnection): Promise<Worker> {
+export async function createWorker(
+  cfg: WorkerConfig,
+  connection?: NativeConnection,
+  verifier?: Verifier,
+): Promise<Worker> {
   const conn = connection ?? (await NativeConnection.connect(cfg.temporal.connectionOptions));
   const namespace = cfg.temporal.namespace ?? 'default';
   const added = await ensureSearchAttributes(conn, namespace);
@@ -63,7 +95,11 @@ export async function createWorker(cfg: WorkerConfig, connection?: NativeConnect
     connection: conn,
     namespace,
     taskQueue: cfg.taskQueue,
-    activities: { ...createActivities(lifetime), ...createNotifyActivities(cfg.notify) },
+    activities: {
+      ...createActivities(lifetime),
+      ...createNotifyActivities(cfg.notify),
+      ...createVerifyActivities({ verifier, approversFile: cfg.approversFile, logger: runtimeLog }),
+    },
     maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
     maxConcurrentLocalActivityExecutions: cfg.maxConcurrentActivities,
     ...(cfg.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
@@ -101,8 +137,18 @@ export async function main(env = process.env): Promise<number> {
     }
     throw err;
   }
+  const approvers = await loadApprovers(cfg);
+  if ('problems' in approvers) {
+    process.stderr.write(`lifetime-deploy worker: invalid configuration:\n  ${approvers.problems.join('\n  ')}\n`);
+    return 2;
+  }
   installRuntime(cfg);
   const log = Runtime.instance().logger;
+  if (approvers.approvers) {
+    const { file, entries, principals, warnings } = approvers.approvers;
+    log.info('allowed approvers loaded', { file, keys: entries.length, principals: principals.length });
+    for (const warning of warnings) log.warn('allowed approvers file', { warning });
+  }
   const check = await checkLifeTime(cfg.lifetime);
   if (!check.ok && check.kind === 'config') {
     process.stderr.write(`lifetime-deploy worker: ${check.message}\n`);
@@ -116,7 +162,7 @@ export async function main(env = process.env): Promise<number> {
   else watchUnreachable(cfg, check.message);
   let worker: Worker;
   try {
-    worker = await createWorker(cfg);
+    worker = await createWorker(cfg, undefined, approvers.verifier);
   } catch (err) {
     process.stderr.write(
       `lifetime-deploy worker: cannot start: ${(err as Error).message} ` +

@@ -23,10 +23,11 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: num
       'after',
       `
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_PROFILE (Temporal connection),
-LIFETIME_DEPLOY_TASK_QUEUE (default lifetime-deploy), TEMPORAL_UI_URL (for links).`,
+LIFETIME_DEPLOY_TASK_QUEUE (default lifetime-deploy), TEMPORAL_UI_URL (for links),
+LIFETIME_DEPLOY_SIGNING_KEY (the SSH key that approve/reject sign with, as --sign-with).`,
     );
   program.addCommand(deployCommand(run, io));
-  for (const c of operatorCommands(run, io)) program.addCommand(c);
+  for (const c of operatorCommands(run, io, env)) program.addCommand(c);
   for (const c of releaseCommands(run, io)) program.addCommand(c);
   for (const c of program.commands)
     c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

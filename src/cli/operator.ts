@@ -14,7 +14,9 @@ import {
   WORKFLOW_TYPE,
   type DeployResult,
 } from '../workflows/messages';
-import { describeIssues } from '../workflows/describe-issues';
+import { describeIssues, quoteValue } from '../workflows/describe-issues';
+import { Principal, SIGNING_LIMITS, type SignedDecisionPayload } from '../workflows/signed-decision';
+import { checkKeyFile, SigningError, signDecision, SshKeygenUnavailableError, type SigningKey } from '../signing';
 import {
   CliError,
   endedAs,
@@ -49,6 +51,16 @@ export function parseMapping(v: string): { extension: string; logicalDatabase: s
   return { extension: m[1]!.trim(), logicalDatabase: m[2]!.trim(), connection: m[3]!.trim() };
 }
 
+interface DecisionFlags {
+  by: string;
+  reason?: string;
+  map?: string[];
+  signWith?: string;
+  expiresIn?: string;
+  printPayload?: boolean;
+  json?: boolean;
+}
+
 function parseDecision(opts: unknown): DecisionPayload {
   const r = DecisionPayload.safeParse(opts);
   if (!r.success)
@@ -59,6 +71,93 @@ function parseDecision(opts: unknown): DecisionPayload {
   return r.data;
 }
 
+/** How to sign a decision (from --sign-with / LIFETIME_DEPLOY_SIGNING_KEY, --expires-in, --print-payload). */
+export interface SignFlags {
+  key: SigningKey;
+  expiresInMinutes: number;
+  /** Print the signed payload and send nothing. */
+  printPayload: boolean;
+}
+
+/** The default validity of a signed decision, in minutes. */
+export const DEFAULT_EXPIRES_IN_MINUTES = 30;
+
+/**
+ * The signing flags, checked before anything connects: the key file exists, the principal is one identity, the
+ * validity is 1 to 1440 minutes. Undefined when the decision is not signed.
+ */
+export function parseSigning(
+  o: { signWith?: string; expiresIn?: string; printPayload?: boolean },
+  by: string,
+  env: NodeJS.ProcessEnv,
+): SignFlags | undefined {
+  const invalid = (message: string) => new CliError(message, ExitCode.InvalidInput);
+  const fromEnv = env.LIFETIME_DEPLOY_SIGNING_KEY || undefined;
+  const key: SigningKey | undefined =
+    o.signWith !== undefined
+      ? { path: o.signWith, from: '--sign-with' }
+      : fromEnv !== undefined
+        ? { path: fromEnv, from: 'LIFETIME_DEPLOY_SIGNING_KEY' }
+        : undefined;
+  if (!key) {
+    const needsKey = o.printPayload ? '--print-payload' : o.expiresIn !== undefined ? '--expires-in' : undefined;
+    if (needsKey)
+      throw invalid(
+        `${needsKey}: only for a signed decision: add --sign-with <key> (or set LIFETIME_DEPLOY_SIGNING_KEY)`,
+      );
+    return undefined;
+  }
+  if (!key.path.trim()) throw invalid(`${key.from}: expected the path of an SSH key file, got ""`);
+  const max = SIGNING_LIMITS.maxValidityMinutes;
+  const raw = o.expiresIn ?? String(DEFAULT_EXPIRES_IN_MINUTES);
+  const minutes = /^[0-9]+(\.[0-9]+)?$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(minutes >= 1 && minutes <= max))
+    throw invalid(`--expires-in: expected minutes from 1 to ${max} (a decimal number), got ${quoteValue(raw)}`);
+  const principal = Principal.safeParse(by);
+  if (!principal.success)
+    throw invalid(
+      `--by ${quoteValue(by)}: a signed decision's --by is its principal in the allowed approvers file: ${principal.error.issues[0]!.message}`,
+    );
+  try {
+    checkKeyFile(key);
+  } catch (err) {
+    if (err instanceof SigningError) throw invalid(err.message);
+    throw err;
+  }
+  return { key, expiresInMinutes: minutes, printPayload: o.printPayload ?? false };
+}
+
+/** Signs the decision for the gate the `state` query shows open; a signing problem names the flag and the key. */
+async function signForGate(
+  workflowId: string,
+  kind: 'approve' | 'reject',
+  payload: DecisionPayload,
+  gate: { id: number; kind: string },
+  sign: SignFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<SignedDecisionPayload> {
+  try {
+    const signed = await signDecision(
+      {
+        workflowId,
+        gateId: gate.id,
+        gateKind: gate.kind,
+        decision: kind,
+        principal: payload.by,
+        reason: payload.reason,
+        expiresInMinutes: sign.expiresInMinutes,
+      },
+      sign.key,
+      { env },
+    );
+    return { ...payload, signed };
+  } catch (err) {
+    if (err instanceof SigningError) throw new CliError(err.message, ExitCode.InvalidInput);
+    if (err instanceof SshKeygenUnavailableError) throw new CliError(err.message, ExitCode.Failed);
+    throw err;
+  }
+}
+
 /** Sends approve/reject, then confirms through the `state` query whether it was applied or why it was ignored. */
 export async function decide(
   ctx: CliContext,
@@ -67,6 +166,8 @@ export async function decide(
   payload: DecisionPayload,
   io: Io,
   json = false,
+  sign?: SignFlags,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCode> {
   const handle = ctx.client.workflow.getHandle(workflowId);
   const ended = await endedAs(handle).catch((err: unknown) => {
@@ -80,6 +181,26 @@ export async function decide(
     return ExitCode.Ignored;
   }
   const before = await queryState(ctx, handle);
+  if (sign) {
+    // A signed decision is for one gate: the one the state shows open now.
+    if (!before) {
+      await warnIfNoWorker(ctx, io);
+      throw new CliError(
+        `no worker answered the state query of ${workflowId}, so the open gate to sign for is unknown; nothing was sent`,
+        ExitCode.Failed,
+      );
+    }
+    if (!before.gate) {
+      if (json) io.out(JSON.stringify({ workflowId, decision: kind, by: payload.by, applied: false, gate: null }));
+      else io.out(`${workflowId} has no gate open: nothing to sign the ${kind} for, and nothing was sent`);
+      return ExitCode.Ignored;
+    }
+    payload = await signForGate(workflowId, kind, payload, before.gate, sign, env);
+    if (sign.printPayload) {
+      io.out(JSON.stringify(payload));
+      return ExitCode.Success;
+    }
+  }
   if (!before) {
     // No worker answers queries right now (e.g. all workers down): the signal is still stored durably.
     await warnIfNoWorker(ctx, io);
@@ -309,7 +430,7 @@ export async function cancel(ctx: CliContext, workflowId: string, io: Io): Promi
   return ExitCode.Success;
 }
 
-export function operatorCommands(run: Run, io: Io): Command[] {
+export function operatorCommands(run: Run, io: Io, env: NodeJS.ProcessEnv = process.env): Command[] {
   const decision = (kind: 'approve' | 'reject') =>
     new Command(kind)
       .description(
@@ -323,19 +444,30 @@ export function operatorCommands(run: Run, io: Io): Command[] {
         'a database mapping LifeTime asks for (needs_configuration_or_confirmation; repeatable)',
         (v: string, prev: string[] = []) => [...prev, v],
       )
+      .option(
+        '--sign-with <key>',
+        'sign the decision with this SSH key: a private key file, or a public key held by ssh-agent (default: $LIFETIME_DEPLOY_SIGNING_KEY)',
+      )
+      .option(
+        '--expires-in <minutes>',
+        `how long the signed decision is valid (default ${DEFAULT_EXPIRES_IN_MINUTES}, at most ${SIGNING_LIMITS.maxValidityMinutes})`,
+      )
+      .option('--print-payload', 'print the signed JSON payload (for temporal workflow signal --input); send nothing')
       .option('--json', 'machine-readable output')
       .addHelpText(
         'after',
-        `\nExample:\n  $ lifetime-deploy ${kind} deploy-employeebackoffice-… --by alice --reason "checked with the HR team"`,
+        `\nExamples:\n  $ lifetime-deploy ${kind} deploy-employeebackoffice-… --by alice --reason "checked with the HR team"` +
+          `\n  $ lifetime-deploy ${kind} deploy-employeebackoffice-… --by alice --sign-with ~/.ssh/id_ed25519`,
       )
-      .action(async (id: string, o: { by: string; reason?: string; map?: string[]; json?: boolean }) => {
+      .action(async (id: string, o: DecisionFlags) => {
         const mappings = (o.map ?? []).map(parseMapping);
         const payload = parseDecision({
           by: o.by,
           ...(o.reason !== undefined ? { reason: o.reason } : {}),
           ...(mappings.length ? { mappings } : {}),
         });
-        await run((ctx) => decide(ctx, kind, id, payload, io, o.json));
+        const sign = parseSigning(o, payload.by, env);
+        await run((ctx) => decide(ctx, kind, id, payload, io, o.json, sign, env));
       });
   return [
     decision('approve'),

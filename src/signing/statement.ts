@@ -1,0 +1,97 @@
+/**
+ * The canonical texts that signatures cover. One field a line, in a fixed order, each value one JSON literal (a
+ * string in double quotes with every newline, quote and control character escaped, a number, or null), so a value
+ * can never spill into the next line and two different decisions never read the same. The first line names the
+ * kind of statement and its version; a change of format is a new version, never an edit of v1.
+ *
+ *   lifetime-deploy decision v1
+ *   workflow-id: "deploy-employeebackoffice-development-to-production-1a2b3c4d5e"
+ *   gate-id: 1
+ *   gate-kind: "conflicts"
+ *   decision: "approve"
+ *   principal: "alice"
+ *   reason: "checked with the HR team"        (null when there is no reason)
+ *   issued-at: "2026-01-31T09:30:00.000Z"
+ *   expires-at: "2026-01-31T10:00:00.000Z"
+ *
+ * Both are signed in the SSH namespace `lifetime-deploy` (SIGNING_NAMESPACE), so a signature made for git, email or
+ * files never verifies here, and the first line keeps a decision from passing for a request (and the reverse).
+ */
+import type { AppRequest } from '../workflows/messages';
+
+export type DecisionKind = 'approve' | 'reject';
+
+export interface DecisionStatement {
+  workflowId: string;
+  gateId: number;
+  gateKind: string;
+  decision: DecisionKind;
+  principal: string;
+  reason?: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface RequestStatement {
+  workflowId: string;
+  /** The requester: the signing principal. */
+  requestedBy: string;
+  source: string;
+  target: string;
+  applications: AppRequest[];
+  issuedAt: string;
+  expiresAt: string;
+}
+
+/** Escapes the two characters JSON leaves raw that some readers take for line breaks. */
+const noBreaks = (json: string) => json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/** One JSON literal (a whole number, a string or null) that never holds a line break. */
+function literal(v: string | number | null | undefined): string {
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new Error(`statement: ${v} is not a whole number`);
+  return noBreaks(JSON.stringify(v ?? null) as string);
+}
+
+/** The header line, then one `key: value` line a field; every line ends with a newline. */
+function render(header: string, fields: [string, string][]): string {
+  return `${header}\n${fields.map(([k, v]) => `${k}: ${v}\n`).join('')}`;
+}
+
+/** The text a decision's signature covers. */
+export function decisionStatement(s: DecisionStatement): string {
+  return render('lifetime-deploy decision v1', [
+    ['workflow-id', literal(s.workflowId)],
+    ['gate-id', literal(s.gateId)],
+    ['gate-kind', literal(s.gateKind)],
+    ['decision', literal(s.decision)],
+    ['principal', literal(s.principal)],
+    ['reason', literal(s.reason)],
+    ['issued-at', literal(s.issuedAt)],
+    ['expires-at', literal(s.expiresAt)],
+  ]);
+}
+
+/** An application of the request as one canonical JSON object (keys in a fixed order, absent fields left out). */
+function canonicalApp(a: AppRequest): string {
+  const o: Record<string, string> = {};
+  if (a.app !== undefined) o.app = a.app;
+  if (a.versionKey !== undefined) o.versionKey = a.versionKey;
+  if (a.deploymentZoneKey !== undefined) o.deploymentZoneKey = a.deploymentZoneKey;
+  return JSON.stringify(o);
+}
+
+/**
+ * The text a deployment request's signature covers: the workflow, who asks, and what goes where. Applications keep
+ * their order (one JSON object each, in one JSON array on one line).
+ */
+export function requestStatement(s: RequestStatement): string {
+  return render('lifetime-deploy request v1', [
+    ['workflow-id', literal(s.workflowId)],
+    ['requested-by', literal(s.requestedBy)],
+    ['source', literal(s.source)],
+    ['target', literal(s.target)],
+    ['applications', noBreaks(`[${s.applications.map(canonicalApp).join(',')}]`)],
+    ['issued-at', literal(s.issuedAt)],
+    ['expires-at', literal(s.expiresAt)],
+  ]);
+}

@@ -1,0 +1,97 @@
+/**
+ * The canonical statements: versioned, one field a line in a fixed order, every value one JSON literal, so no value
+ * can add a line or pass for another field, and every field changes the text.
+ */
+import { decisionStatement, requestStatement, type DecisionStatement } from '../../src/signing/statement';
+
+const base: DecisionStatement = {
+  workflowId: 'deploy-employeebackoffice-development-to-production-1a2b3c4d5e',
+  gateId: 1,
+  gateKind: 'conflicts',
+  decision: 'approve',
+  principal: 'alice',
+  reason: 'checked with the HR team',
+  issuedAt: '2026-01-31T09:30:00.000Z',
+  expiresAt: '2026-01-31T10:00:00.000Z',
+};
+
+describe('decision statement', () => {
+  test('v1, exactly', () => {
+    expect(decisionStatement(base)).toBe(
+      [
+        'lifetime-deploy decision v1',
+        'workflow-id: "deploy-employeebackoffice-development-to-production-1a2b3c4d5e"',
+        'gate-id: 1',
+        'gate-kind: "conflicts"',
+        'decision: "approve"',
+        'principal: "alice"',
+        'reason: "checked with the HR team"',
+        'issued-at: "2026-01-31T09:30:00.000Z"',
+        'expires-at: "2026-01-31T10:00:00.000Z"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('a reason cannot add lines or fake a field: newlines, quotes and line separators are escaped', () => {
+    const reason = 'fine\nprincipal: "bob"\r\n\u2028"quoted" \\ done';
+    const text = decisionStatement({ ...base, reason });
+    expect(text.split('\n')).toHaveLength(10);
+    expect(text).toContain('reason: "fine\\nprincipal: \\"bob\\"\\r\\n\\u2028\\"quoted\\" \\\\ done"\n');
+    expect(text).not.toContain('\u2028');
+  });
+
+  test('no reason and an empty reason are different statements', () => {
+    expect(decisionStatement({ ...base, reason: undefined })).toContain('\nreason: null\n');
+    expect(decisionStatement({ ...base, reason: '' })).toContain('\nreason: ""\n');
+  });
+
+  test('every field changes the text', () => {
+    const changed: Partial<DecisionStatement>[] = [
+      { workflowId: 'other' },
+      { gateId: 2 },
+      { gateKind: 'intervention' },
+      { decision: 'reject' },
+      { principal: 'bob' },
+      { reason: 'checked with the HR team ' },
+      { issuedAt: '2026-01-31T09:30:00.001Z' },
+      { expiresAt: '2026-01-31T10:00:00.001Z' },
+    ];
+    const texts = new Set([base, ...changed.map((c) => ({ ...base, ...c }))].map(decisionStatement));
+    expect(texts.size).toBe(changed.length + 1);
+  });
+
+  test('a gate ID that is not a whole number is refused', () => {
+    expect(() => decisionStatement({ ...base, gateId: 1.5 })).toThrow('1.5 is not a whole number');
+  });
+});
+
+describe('request statement', () => {
+  test('v1, exactly: applications in order, each a canonical JSON object', () => {
+    const text = requestStatement({
+      workflowId: 'wf-1',
+      requestedBy: 'carol',
+      source: 'Development',
+      target: 'Production',
+      applications: [
+        { deploymentZoneKey: 'zone-1', app: 'EmployeeBackoffice' },
+        { versionKey: 'b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c' },
+      ],
+      issuedAt: '2026-01-31T09:30:00.000Z',
+      expiresAt: '2026-01-31T10:00:00.000Z',
+    });
+    expect(text).toBe(
+      [
+        'lifetime-deploy request v1',
+        'workflow-id: "wf-1"',
+        'requested-by: "carol"',
+        'source: "Development"',
+        'target: "Production"',
+        'applications: [{"app":"EmployeeBackoffice","deploymentZoneKey":"zone-1"},{"versionKey":"b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c"}]',
+        'issued-at: "2026-01-31T09:30:00.000Z"',
+        'expires-at: "2026-01-31T10:00:00.000Z"',
+        '',
+      ].join('\n'),
+    );
+  });
+});
