@@ -60,6 +60,7 @@ export interface PolicyFlags {
   deadlineMinutes?: string;
   approver?: string[];
   allowSelfApproval?: boolean;
+  signatures?: string;
   pollMin?: string;
   pollMax?: string;
 }
@@ -78,6 +79,7 @@ export const FLAG_FOR: Record<string, string> = {
   'policies.gate.onTimeout': '--on-gate-timeout',
   'policies.deadlineMinutes': '--deadline-minutes',
   'policies.approvers': '--approver',
+  'policies.signatures': '--signatures',
   'policies.polling.minIntervalSeconds': '--poll-min',
   'policies.polling.maxIntervalSeconds': '--poll-max',
   'policies.polling.firstPollSeconds': '--poll-min',
@@ -153,6 +155,7 @@ export function buildPolicies(f: PolicyFlags): Record<string, unknown> {
     ...(f.deadlineMinutes !== undefined ? { deadlineMinutes: num('--deadline-minutes', f.deadlineMinutes) } : {}),
     ...(f.approver?.length ? { approvers: f.approver } : {}),
     ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
+    ...(f.signatures ? { signatures: f.signatures } : {}),
     ...(polling ? { polling } : {}),
   };
 }
@@ -339,6 +342,12 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--deadline-minutes <n>', 'overall deadline; past it the plan is deleted or aborted')
     .option('--approver <name>', 'who may decide at gates (repeatable; default: anyone)', collect)
     .option('--allow-self-approval', 'let the requester approve their own gates')
+    .addOption(
+      new Option(
+        '--signatures <mode>',
+        'signed decisions: auto (required when the worker has an allowed-approvers file and --approver is given), required, or break-glass-unsigned',
+      ).choices(['auto', 'required', 'break-glass-unsigned']),
+    )
     .option('--poll-min <seconds>', 'shortest status poll interval')
     .option('--poll-max <seconds>', 'longest status poll interval');
 }

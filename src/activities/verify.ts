@@ -52,6 +52,10 @@ export const createVerifyActivities = (settings: VerifySettings = {}) => {
     settings.verifier ??
     new Verifier({ approversFile: settings.approversFile, sshKeygen: settings.sshKeygen, logger: settings.logger });
   return {
+    /** Whether this worker has an allowed-approvers file (then decisions with an approver list must be signed). */
+    async signingSettings(): Promise<{ approversFile: boolean }> {
+      return { approversFile: !!settings.approversFile || !!settings.verifier };
+    },
     /** Verifies a decision payload for the open gate (`at`: workflow time when the decision arrived). */
     async verifyDecision(input: VerifyDecisionInput): Promise<Verification> {
       return guard(() => verifier.verifyDecision(input));

@@ -4,13 +4,13 @@
  * logged, kept in the state and shown in the UI the same way. A person's decision applies only to the gate open
  * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, log, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { VerifyActivities } from '../activities/verify';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import { describeIssues } from './describe-issues';
 import {
   approveSignal,
   approveUpdate,
-  DecisionPayload,
   rejectSignal,
   rejectUpdate,
   LIMITS,
@@ -22,7 +22,22 @@ import {
   type Policies,
 } from './messages';
 import { notifyGate, type Notifier } from './notifier';
+import { SignedDecisionPayload, type Verification } from './signed-decision';
 import { clip } from './state';
+
+/** patched() id: decisions may be signed, and are verified in the worker. */
+export const SIGNED_DECISIONS = 'signed-decisions';
+
+const verify = proxyLocalActivities<VerifyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+const pick = (v: Verification) => ({
+  ...(v.principal ? { principal: v.principal } : {}),
+  ...(v.fingerprint ? { fingerprint: v.fingerprint } : {}),
+  ...(v.why ? { why: clip(v.why) } : {}),
+});
 
 export type Decision = 'approve' | 'reject';
 
@@ -52,7 +67,7 @@ export interface GateState {
 
 /** The workflow a gate belongs to (a deployment or a release): its policies, state and visibility. */
 export interface GateHost {
-  readonly policies: Pick<Policies, 'approvers' | 'allowSelfApproval' | 'gate'>;
+  readonly policies: Pick<Policies, 'approvers' | 'allowSelfApproval' | 'gate' | 'signatures'>;
   readonly requestedBy: string;
   readonly s: GateState;
   /** The state changed: search attributes and current details follow. */
@@ -68,6 +83,9 @@ export interface GateHost {
 export class Gates {
   private nextId = 1;
   private pending?: DecisionRecord;
+  /** Whether the worker has an allowed-approvers file (asked once a run, when it matters). */
+  private approversFile?: Promise<boolean>;
+  private approversFileKnown?: boolean;
   private readonly s: GateState;
 
   constructor(private readonly host: GateHost) {
@@ -81,15 +99,18 @@ export class Gates {
       ['approve', approveSignal, approveUpdate],
       ['reject', rejectSignal, rejectUpdate],
     ] as const) {
-      setHandler(signal, (d) => void this.receive(decision, d));
+      setHandler(signal, async (d) => void (await this.receive(decision, d)));
       setHandler(update, (d) => this.answer(decision, d), { validator: (d) => this.validate(decision, d) });
     }
   }
 
-  /** Signal handler body: validate, check authority, record; apply only to the open gate. */
-  receive(decision: Decision, raw: unknown): DecisionRecord {
+  /**
+   * Signal handler body: validate, check authority, verify a signature (a local activity, when the decision is
+   * signed or signatures are required), record; apply only to the open gate. Synchronous when nothing is verified.
+   */
+  receive(decision: Decision, raw: unknown): DecisionRecord | Promise<DecisionRecord> {
     const at = new Date().toISOString();
-    const parsed = DecisionPayload.safeParse(raw);
+    const parsed = SignedDecisionPayload.safeParse(raw);
     if (!parsed.success) {
       const by =
         raw && typeof raw === 'object' && typeof (raw as { by?: unknown }).by === 'string'
@@ -98,7 +119,7 @@ export class Gates {
       const ignored = clip(`invalid payload: ${describeIssues(parsed.error.issues)}`);
       return this.record({ decision, by, at, applied: false, ignored });
     }
-    const { by, reason, mappings } = parsed.data;
+    const { by, reason, mappings, signed } = parsed.data;
     const gate = this.s.gate;
     const base: DecisionRecord = {
       decision,
@@ -112,23 +133,61 @@ export class Gates {
     };
     const ignored = this.whyIgnored(decision, by);
     if (ignored) return this.record({ ...base, ignored });
-    return (this.pending = this.record({ ...base, applied: true }));
+    const required = signed ? true : this.signaturesRequired();
+    const apply = (): DecisionRecord => (this.pending = this.record({ ...base, applied: true }));
+    if (required === false) return apply();
+    return (async () => {
+      if (!(await required)) return apply();
+      const v = signed
+        ? await verify.verifyDecision({
+            payload: parsed.data,
+            expected: { workflowId: workflowInfo().workflowId, gateId: gate!.id, gateKind: gate!.kind, decision },
+            at,
+          })
+        : { verified: false, why: 'unsigned: this gate takes signed decisions only (approve --sign-with <key>)' };
+      base.signature = { verified: v.verified, ...pick(v) };
+      if (!v.verified) return this.record({ ...base, ignored: clip(`signature: ${v.why ?? 'not verified'}`) });
+      // The gate may have closed (or been decided) while the signature was checked.
+      const still = this.s.gate?.id === gate!.id ? this.whyIgnored(decision, by) : 'the gate closed meanwhile';
+      return still ? this.record({ ...base, ignored: still }) : apply();
+    })();
   }
 
   /**
-   * Update validator body: why a decision would be ignored (invalid payload, no gate, not allowed), thrown so the
-   * update is refused without a trace in history. Reads only.
+   * Whether unsigned decisions are refused: `required`; `auto` when the deployment names approvers and the worker has
+   * an allowed-approvers file (asked once, by a local activity). Workflows from before signatures never ask.
+   */
+  private signaturesRequired(): boolean | Promise<boolean> {
+    const { signatures, approvers } = this.host.policies;
+    if (signatures === 'break-glass-unsigned' || (signatures === 'auto' && !approvers.length)) return false;
+    if (!patched(SIGNED_DECISIONS)) return false;
+    if (signatures === 'required') return true;
+    this.approversFile ??= verify.signingSettings().then(
+      (r) => (this.approversFileKnown = r.approversFile),
+      () => false,
+    );
+    return this.approversFile;
+  }
+
+  /**
+   * Update validator body: why a decision would be ignored (invalid payload, no gate, not allowed, unsigned where
+   * signatures are required), thrown so the update is refused without a trace in history. Reads only.
    */
   validate(decision: Decision, raw: unknown): void {
-    const parsed = DecisionPayload.safeParse(raw);
+    const parsed = SignedDecisionPayload.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid payload: ${describeIssues(parsed.error.issues)}`);
     const why = this.whyIgnored(decision, parsed.data.by);
     if (why) throw new Error(why);
+    const { signatures, approvers } = this.host.policies;
+    const mustSign =
+      signatures === 'required' || (signatures === 'auto' && approvers.length > 0 && this.approversFileKnown === true);
+    if (mustSign && !parsed.data.signed)
+      throw new Error('unsigned: this gate takes signed decisions only (approve --sign-with <key>)');
   }
 
   /** Update handler body: the decision, once the gate has taken it (applied, or not applied with the problem). */
   async answer(decision: Decision, raw: unknown): Promise<DecisionRecord> {
-    const d = this.receive(decision, raw);
+    const d = await this.receive(decision, raw);
     if (d.applied) await condition(() => this.pending !== d);
     return d;
   }

@@ -140,6 +140,16 @@ export const Policies = z.strictObject({
   /** May the person who requested the deployment approve its gates? */
   allowSelfApproval: z.boolean().default(false),
   /**
+   * Signed decisions: `auto` (default) requires them when the worker has an allowed-approvers file and the deployment
+   * names approvers; `required` always; `break-glass-unsigned` takes unsigned decisions even then (an explicit,
+   * recorded choice for when the signing path is down).
+   */
+  signatures: z
+    .enum(['auto', 'required', 'break-glass-unsigned'], {
+      error: 'signatures must be one of: auto, required, break-glass-unsigned',
+    })
+    .default('auto'),
+  /**
    * How long our own errors reading LifeTime (5xx, timeouts, malformed bodies, 404 for our plan) are waited out
    * before the deployment ends `failed` (LifeTimeUnreadable). The plan is never aborted or deleted for them.
    */
@@ -345,6 +355,8 @@ export interface DecisionRecord {
   ignored?: string;
   /** The gate deadline passed and the policy decided. */
   automatic?: boolean;
+  /** The decision's signature as the worker verified it (signed decisions): the principal and the key's fingerprint. */
+  signature?: { verified: boolean; principal?: string; fingerprint?: string; why?: string };
 }
 
 export interface LogLine {

@@ -44,8 +44,16 @@ describe('happy paths', () => {
     const fetched = await handle.fetchHistory();
     const scheduled = (fetched.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(scheduled).not.toContain('getStatus');
-    // One marker per status poll (local activity) plus one for the patch that introduced them.
-    expect(events.filter((e) => e === 'MarkerRecorded')).toHaveLength(result.polls + 1);
+    // One local-activity marker per status poll; patch markers (one per patch the run met) are not polls.
+    const markers = (fetched.events ?? []).flatMap((e) => {
+      const m = e.markerRecordedEventAttributes;
+      if (!m) return [];
+      const data = m.details?.data?.payloads?.[0]?.data;
+      const type = data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : '';
+      return [`${m.markerName}:${type ?? ''}`];
+    });
+    expect(markers.filter((m) => m === 'core_local_activity:getStatus')).toHaveLength(result.polls);
+    expect(markers.filter((m) => m.startsWith('core_patch'))).not.toHaveLength(0);
     expect(countRequests(r.sim, 'GET', /\/status\/?$/)).toBe(result.polls);
     // Secrets stay out of history.
     const history = JSON.stringify(fetched);

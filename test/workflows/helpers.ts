@@ -10,6 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { createNotifyActivities } from '../../src/activities/notify';
+import { createVerifyActivities, type VerifySettings } from '../../src/activities/verify';
 import { readNotifySettings, type NotifySettings } from '../../src/notify/config';
 import { LifeTimeClient } from '../../src/lifetime';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/simulator';
@@ -52,6 +53,8 @@ export async function makeRig(
   clientToken?: string,
   /** The worker's notification settings (default: none configured). */
   notify: NotifySettings = readNotifySettings({}).settings,
+  /** The worker's signing settings (default: no allowed-approvers file). */
+  verify: VerifySettings = {},
 ): Promise<Rig> {
   const sim = await startSimulator({ port: 0, speed: 1200, ...simOptions });
   const client = new LifeTimeClient({
@@ -61,7 +64,11 @@ export async function makeRig(
     retryLimit: 1,
   });
   const taskQueue = taskQueueForTest();
-  const activities = { ...createActivities(client), ...createNotifyActivities(notify) };
+  const activities = {
+    ...createActivities(client),
+    ...createNotifyActivities(notify),
+    ...createVerifyActivities(verify),
+  };
   const { worker } = await createTestWorker(env, { workflowsPath, activities, taskQueue });
   return {
     sim,
@@ -83,7 +90,14 @@ export async function makeRig(
 export function useRigs(
   start: () => Promise<TestWorkflowEnvironment>,
   onStarted: (env: TestWorkflowEnvironment) => void,
-): { make(simOptions?: SimulatorOptions, clientToken?: string, notify?: NotifySettings): Promise<Rig> } {
+): {
+  make(
+    simOptions?: SimulatorOptions,
+    clientToken?: string,
+    notify?: NotifySettings,
+    verify?: VerifySettings,
+  ): Promise<Rig>;
+} {
   let env: TestWorkflowEnvironment | undefined;
   let rig: Rig | undefined;
   useTestEnvironment(start, (started) => {
@@ -95,7 +109,8 @@ export function useRigs(
     rig = undefined;
   });
   return {
-    make: async (simOptions, clientToken, notify) => (rig = await makeRig(env!, simOptions, clientToken, notify)),
+    make: async (simOptions, clientToken, notify, verify) =>
+      (rig = await makeRig(env!, simOptions, clientToken, notify, verify)),
   };
 }
 

@@ -1,0 +1,169 @@
+/**
+ * Signed decisions on a real Temporal server, with real keys made by ssh-keygen and the worker's verify activities
+ * reading a real allowed-approvers file: only a valid signature by a listed key of the named principal, for this
+ * workflow and this gate, unexpired and over the exact reason, counts. Everything else is recorded and ignored.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { signDecision } from '../../src/signing/sign';
+import { approveSignal, approveUpdate, type DeployState } from '../../src/workflows/messages';
+import type { SignedDecisionPayload } from '../../src/workflows/signed-decision';
+import { startDevServer } from '../harness';
+import { expectNoSecrets, useKeyDir, useOwnTmpdir, type TestKey } from '../signing/keys';
+import { countRequests, commandPath, request, useRigs, waitForState } from './helpers';
+
+useOwnTmpdir();
+const keys = useKeyDir();
+let env: TestWorkflowEnvironment;
+const rigs = useRigs(startDevServer, (started) => (env = started));
+let alice: TestKey;
+let bob: TestKey;
+let approversFile: string;
+
+beforeAll(() => {
+  alice = keys.key('alice');
+  bob = keys.key('bob');
+  approversFile = keys.write('approvers', `alice ${alice.line}\nbob ${bob.line}\n`);
+});
+
+const payroll = (o: Parameters<typeof request>[0] = {}) =>
+  request({ applications: [{ app: 'PayrollPortal' }], policies: { approvers: ['alice'] }, ...o });
+
+/** A signed approval payload for the gate `gate` of `workflowId`. */
+async function signed(
+  key: TestKey,
+  o: { by: string; workflowId: string; gate: { id: number; kind: string }; reason?: string; now?: Date },
+): Promise<SignedDecisionPayload> {
+  const part = await signDecision(
+    {
+      workflowId: o.workflowId,
+      gateId: o.gate.id,
+      gateKind: o.gate.kind,
+      decision: 'approve',
+      principal: o.by,
+      ...(o.reason !== undefined ? { reason: o.reason } : {}),
+      expiresInMinutes: 30,
+      ...(o.now ? { now: o.now } : {}),
+    },
+    { path: key.priv, from: '--sign-with' },
+  );
+  return { by: o.by, ...(o.reason !== undefined ? { reason: o.reason } : {}), signed: part };
+}
+
+/** Waits until the gate has recorded `n` decisions (verification is a local activity: it takes a moment). */
+const decided = (h: Parameters<typeof waitForState>[0], n: number) =>
+  waitForState(h, (s: DeployState) => s.decisions.length >= n);
+
+test('worker with an allowed-approvers file: only alice’s valid signature for this gate approves; every other attempt is recorded and ignored with its reason', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const handle = await r.start(payroll());
+  const id = handle.workflowId;
+  const result = await r.run(async () => {
+    const open = await waitForState(handle, (s) => s.gate?.kind === 'conflicts');
+    const gate = open.gate!;
+
+    // Unsigned, through the signal (as the UI's signal form sends it): recorded, ignored.
+    await handle.signal(approveSignal, { by: 'alice' });
+    // Bob's key, claiming to be alice.
+    await handle.signal(approveSignal, await signed(bob, { by: 'alice', workflowId: id, gate }));
+    // Alice's signature for another workflow, replayed here.
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: `${id}-other`, gate }));
+    // Alice's signature for another gate of this workflow.
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate: { ...gate, id: 7 } }));
+    // Expired: issued two hours ago, valid for 30 minutes.
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate, now: old }));
+    // Tampered: the reason changed after signing.
+    const tampered = await signed(alice, { by: 'alice', workflowId: id, gate, reason: 'tested in QA' });
+    await handle.signal(approveSignal, { ...tampered, reason: 'no need to test' });
+    // Bob signs validly, as bob: verified, but bob is not on the approver list.
+    await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
+
+    const ignored = await decided(handle, 7);
+    expect(ignored.gate?.id).toBe(gate.id);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+
+    // The Update refuses an unsigned approval at once (the worker told the gate it has an approvers file).
+    const refused = await handle.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/unsigned: this gate takes signed decisions/);
+
+    // Alice, signed, through the Update: applied.
+    const ok = await handle.executeUpdate(approveUpdate, {
+      args: [await signed(alice, { by: 'alice', workflowId: id, gate, reason: 'tested in QA' })],
+    });
+    expect(ok).toMatchObject({ applied: true, by: 'alice', signature: { verified: true, principal: 'alice' } });
+    return handle.result();
+  });
+
+  expect(result.outcome).toBe('succeeded');
+  expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(1);
+  // Signals are verified concurrently: the records come in the order their verification ended.
+  expect(result.decisions.filter((d) => d.applied)).toHaveLength(1);
+  const why = result.decisions.filter((d) => !d.applied).map((d) => d.ignored ?? '');
+  expect(why).toHaveLength(7);
+  for (const re of [
+    /unsigned: this gate takes signed decisions only/,
+    /signature: signature does not verify for principal alice \(the signing key is listed for bob\)/,
+    /signature: signed for another workflow/,
+    /signature: signed for another gate \(conflicts gate 7; this is conflicts gate 1\)/,
+    /signature: expired at /,
+    /signature: .*(reason|does not verify)/,
+    /bob is not on the approver list/,
+  ])
+    expect(why.filter((w) => re.test(w)).length).toBeGreaterThanOrEqual(1);
+  const applied = result.decisions.find((d) => d.applied)!;
+  expect(applied.signature).toEqual({ verified: true, principal: 'alice', fingerprint: alice.fingerprint });
+  expect(applied.reason).toBe('tested in QA');
+
+  // No key material and no allowed-approvers content in the history.
+  const history = JSON.stringify(await env.client.workflow.getHandle(handle.workflowId).fetchHistory());
+  expectNoSecrets(history, [alice, bob]);
+  expect(history).not.toContain(alice.line.split(' ')[1]);
+});
+
+test('the requester cannot approve with their own key; signatures: required without an approvers file verifies nothing', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const handle = await r.start(payroll({ requestedBy: 'alice', policies: { approvers: ['alice', 'bob'] } }));
+  const id = handle.workflowId;
+  const result = await r.run(async () => {
+    const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
+    await decided(handle, 1);
+    await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(result.decisions[0]).toMatchObject({ by: 'alice', applied: false });
+  expect(result.decisions[0]!.ignored).toMatch(/self-approval/);
+  expect(result.decisions[1]).toMatchObject({ by: 'bob', applied: true, signature: { principal: 'bob' } });
+
+  // A worker without an allowed-approvers file: a deployment that requires signatures takes none.
+  const bare = await rigs.make();
+  const h2 = await bare.start(payroll({ policies: { approvers: ['alice'], signatures: 'required' } }), `${id}-bare`);
+  const r2 = await bare.run(async () => {
+    const gate = (await waitForState(h2, (s) => s.gate?.kind === 'conflicts')).gate!;
+    await h2.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: h2.workflowId, gate }));
+    await h2.signal(approveSignal, { by: 'alice' });
+    await decided(h2, 2);
+    await h2.cancel();
+    return h2.result();
+  });
+  expect(r2.decisions.map((d) => d.applied)).toEqual([false, false]);
+  const why2 = r2.decisions.map((d) => d.ignored ?? '').sort();
+  expect(why2[0]).toMatch(/^signature: the worker has no allowed approvers file \(LIFETIME_DEPLOY_APPROVERS_FILE\)/);
+  expect(why2[1]).toMatch(/^signature: unsigned/);
+});
+
+test('break-glass-unsigned takes an unsigned decision even when the worker has an approvers file, and says so', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const handle = await r.start(payroll({ policies: { approvers: ['alice'], signatures: 'break-glass-unsigned' } }));
+  const result = await r.run(async () => {
+    await waitForState(handle, (s) => s.gate?.kind === 'conflicts');
+    await handle.signal(approveSignal, { by: 'alice' });
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(result.decisions[0]).toMatchObject({ by: 'alice', applied: true });
+  expect(result.decisions[0]!.signature).toBeUndefined();
+});
