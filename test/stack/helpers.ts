@@ -180,8 +180,11 @@ export const simRequests = (sim: SimProcess) => sim.admin<TimedRequest[]>('GET',
 const STATUS = /\/deployments\/([^/]+)\/status\/?$/;
 const START = /\/deployments\/[^/]+\/start\/?$/;
 
-export async function startCount(sim: SimProcess): Promise<number> {
-  return (await simRequests(sim)).filter((r) => r.method === 'POST' && START.test(r.path)).length;
+/** How many `start` commands LifeTime received (with `accepted`: only those it carried out, 2xx). */
+export async function startCount(sim: SimProcess, opts: { accepted?: boolean } = {}): Promise<number> {
+  return (await simRequests(sim)).filter(
+    (r) => r.method === 'POST' && START.test(r.path) && (!opts.accepted || (r.status >= 200 && r.status < 300)),
+  ).length;
 }
 
 /** The first request about plan `key` (a status poll, a start, …) that arrived at or after `afterMs`. */
@@ -197,6 +200,15 @@ export async function nextRequestFor(
     `a LifeTime request about plan ${key} after ${new Date(afterMs).toISOString()}`,
     timeoutMs,
   );
+}
+
+/** How many status polls of the plans `keys` LifeTime received in [fromMs, toMs). */
+export async function pollsBetween(sim: SimProcess, keys: string[], fromMs: number, toMs: number): Promise<number> {
+  return (await simRequests(sim)).filter((r) => {
+    const m = STATUS.exec(r.path);
+    const t = Date.parse(r.at);
+    return r.method === 'GET' && m && keys.includes(m[1]!) && t >= fromMs && t < toMs;
+  }).length;
 }
 
 /** The first status poll of any plan that arrived at or after `afterMs`, per plan key. */

@@ -21,6 +21,7 @@ import {
 import {
   deployRequest,
   nextRequestFor,
+  pollsBetween,
   recordFigures,
   resultThroughOutages,
   seconds,
@@ -64,6 +65,7 @@ test('SIGKILL the server while a deployment polls, restart it 10 s later: the de
 
   const { killedAt, backAt } = await killAndRestartServer(10_000);
   const next = await nextRequestFor(sim, before.deploymentKey!, backAt);
+  const during = await pollsBetween(sim, [before.deploymentKey!], killedAt, backAt);
   await sim.config({ speed: 1000 }); // let the plan finish now that the polling is back
 
   const result = await resultThroughOutages(handle);
@@ -85,7 +87,7 @@ test('SIGKILL the server while a deployment polls, restart it 10 s later: the de
     deployments: 1,
     plans: plans.length,
     outcomes: { [result.outcome]: 1 },
-    note: `next call after the restart: ${next.method} …/${next.path.split('/').slice(-2).join('/')}`,
+    note: `status polls while the server was down: ${during}; next call: ${next.method} …/${next.path.split('/').slice(-2).join('/')}`,
   });
 });
 

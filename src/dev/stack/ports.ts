@@ -16,10 +16,9 @@ export async function freeLowPort(host = '127.0.0.1'): Promise<number> {
   for (let i = 0; i < 500; i++) {
     const port = LOW_PORT_MIN + Math.floor(Math.random() * (LOW_PORT_LIMIT - LOW_PORT_MIN));
     if (handedOut.has(port)) continue;
-    if (await portIsFree(port, host)) {
-      handedOut.add(port);
-      return port;
-    }
+    handedOut.add(port); // before the await: concurrent callers never get the same port
+    if (await portIsFree(port, host)) return port;
+    handedOut.delete(port);
   }
   throw new Error(`no free port on ${host} between ${LOW_PORT_MIN} and ${LOW_PORT_LIMIT - 1}`);
 }

@@ -120,6 +120,8 @@ export class PrivatePostgres {
   readonly dataDir: string;
   readonly logFile: string;
   readonly version: string;
+  /** The folder of initdb, postgres (and, where installed, psql). */
+  readonly binDir: string;
   private readonly install: PostgresInstallation;
   private child?: StackChild;
   declare readonly password: string;
@@ -132,6 +134,7 @@ export class PrivatePostgres {
     this.dataDir = path.join(opts.dir, 'data');
     this.logFile = path.join(opts.dir, 'postgres.log');
     this.version = opts.install.version;
+    this.binDir = opts.install.binDir;
     // Kept off JSON.stringify and console.log of the object.
     Object.defineProperty(this, 'password', { value: randomBytes(18).toString('base64url'), enumerable: false });
   }
