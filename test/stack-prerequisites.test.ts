@@ -31,7 +31,7 @@ test('no Go to build the server: a StackSetupError (exit code 2) that names the 
   try {
     let error: unknown;
     try {
-      ensureServerBinaries({ cacheRoot, env: { PATH: path.join(cacheRoot, 'bin') } });
+      ensureServerBinaries({ cacheRoot, env: { PATH: path.join(cacheRoot, 'bin') }, goFallbackDirs: [] });
     } catch (err) {
       error = err;
     }

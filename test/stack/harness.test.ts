@@ -1,6 +1,7 @@
 /**
  * The stack itself (src/dev/stack): the server docker-compose.yml pins, both databases migrated to the newest
- * schema the release ships, loopback ports below 32768, the namespace and every search attribute of the product
+ * schema the release ships (and the schema steps safe to run again, as the compose file runs them on every up),
+ * loopback ports below 32768, the namespace and every search attribute of the product
  * with its type, and visibility on PostgreSQL answering the product's filters (the CLI's `list`) for a deployment
  * that ran through it.
  */
@@ -13,6 +14,8 @@ import {
   DATABASES,
   LOW_PORT_LIMIT,
   NAMESPACE_RETENTION_HOURS,
+  schemaSteps,
+  serving,
   TEMPORAL_SERVER_VERSION,
   type TemporalOnPostgres,
 } from '../../src/dev/stack';
@@ -67,6 +70,22 @@ test('runs the pinned server on PostgreSQL, both databases migrated to the newes
   // The server's state is in PostgreSQL: its cluster membership and the namespace.
   expect(Number(psql('temporal', 'select count(*) from namespaces'))).toBeGreaterThanOrEqual(2);
   expect(Number(psql('temporal', 'select count(*) from cluster_membership'))).toBeGreaterThan(0);
+});
+
+test("the schema steps run again on the migrated databases (as the compose file's temporal-schema job does on every up): no change", async () => {
+  for (const db of DATABASES) {
+    const before = psql(db.name, 'select curr_version from schema_version');
+    for (const step of schemaSteps(stack.binaries.postgresSchemaDir, db.schema)) {
+      const r = spawnSync(stack.binaries.sqlTool, ['--db', db.name, ...step], {
+        encoding: 'utf8',
+        env: stack.postgres.sqlToolEnv(db.name),
+      });
+      expect({ step: `${db.name} ${step[0]}`, status: r.status }).toEqual({ step: `${db.name} ${step[0]}`, status: 0 });
+    }
+    expect(psql(db.name, 'select curr_version from schema_version')).toBe(before);
+  }
+  expect(await serving(stack.address, stack.namespace)).toBe(true);
+  expect(Number(psql('temporal', 'select count(*) from namespaces'))).toBeGreaterThanOrEqual(2);
 });
 
 test('listens on loopback ports below 32768 only', () => {

@@ -90,6 +90,15 @@ function cached(dir: string, version: string): Omit<ServerBinaries, 'source'> | 
   return complete ? l : undefined;
 }
 
+/** Where the go.dev installer puts Go: looked at when `go` is not on the PATH. */
+export const GO_FALLBACK_DIRS = ['/usr/local/go/bin'];
+
+/** `go` on the PATH, else in one of `fallback`. */
+function findGo(env: NodeJS.ProcessEnv, fallback: string[]): string | undefined {
+  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), ...fallback];
+  return dirs.map((d) => path.join(d, 'go')).find(isExecutable);
+}
+
 function goMissing(detail: string): StackSetupError {
   return new StackSetupError(
     [
@@ -115,6 +124,8 @@ export interface EnsureServerOptions {
   /** Cache root; defaults to .temporal/server in the project. */
   cacheRoot?: string;
   env?: NodeJS.ProcessEnv;
+  /** Folders to look for `go` in when it is not on the PATH (default GO_FALLBACK_DIRS). */
+  goFallbackDirs?: string[];
   log?: (line: string) => void;
 }
 
@@ -128,8 +139,10 @@ export function ensureServerBinaries(opts: EnsureServerOptions = {}): ServerBina
   const hit = cached(dir, version);
   if (hit) return { ...hit, source: 'cache' };
 
-  const probe = spawnSync('go', ['version'], { encoding: 'utf8', env });
-  if (probe.error) throw goMissing('`go` was not found on the PATH');
+  const go = findGo(env, opts.goFallbackDirs ?? GO_FALLBACK_DIRS);
+  if (!go) throw goMissing('`go` was not found on the PATH nor in /usr/local/go/bin');
+  const probe = spawnSync(go, ['version'], { encoding: 'utf8', env });
+  if (probe.error) throw goMissing(`${go} does not run: ${probe.error.message}`);
   const goVersion = /go(\d+\.\d+(?:\.\d+)?)/.exec(probe.stdout)?.[1];
   if (probe.status !== 0 || !goVersion)
     throw goMissing(`\`go version\` said: ${(probe.stderr || probe.stdout).trim()}`);
@@ -148,7 +161,7 @@ export function ensureServerBinaries(opts: EnsureServerOptions = {}): ServerBina
   try {
     try {
       run(
-        'go',
+        go,
         ['install', `go.temporal.io/server/cmd/server@v${version}`, `go.temporal.io/server/cmd/tools/sql@v${version}`],
         goEnv,
         `go install go.temporal.io/server/cmd/server@v${version}`,
@@ -161,7 +174,7 @@ export function ensureServerBinaries(opts: EnsureServerOptions = {}): ServerBina
     renameSync(path.join(staging, 'bin', 'sql'), path.join(staging, 'bin', 'temporal-sql-tool'));
     // The schema files ship in the module: the module cache holds the sources go install just used.
     const mod = JSON.parse(
-      run('go', ['mod', 'download', '-json', `go.temporal.io/server@v${version}`], goEnv, 'go mod download'),
+      run(go, ['mod', 'download', '-json', `go.temporal.io/server@v${version}`], goEnv, 'go mod download'),
     ) as { Dir?: string };
     const schema = path.join(mod.Dir ?? '', 'schema', 'postgresql', 'v12');
     if (!mod.Dir || !existsSync(schema)) throw new Error(`go.temporal.io/server@v${version} has no ${schema}`);
