@@ -116,6 +116,23 @@ async function main(): Promise<number> {
     say(USAGE);
     return 0;
   }
+  // Ctrl-C reaches every process of the terminal's group at once (npm, tsx, this one), and tsx may pass it on
+  // again: the handlers stay for the whole run (a signal with no handler left would end this process before
+  // PostgreSQL is stopped), and a signal during start-up stops the stack as soon as it is up.
+  let interrupted: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      note(`${signal}: already stopping the Temporal server and PostgreSQL …`);
+      return;
+    }
+    interrupted = signal;
+    note(`${signal}: stopping the Temporal server and PostgreSQL …`);
+    wake?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let stack: TemporalOnPostgres;
   try {
     stack = await startTemporalOnPostgres({ log: note, keepDir: flags.keep });
@@ -126,8 +143,20 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  let stopping: Promise<void> | undefined;
-  const stopStack = () => (stopping ??= stack.stop());
+  const stopStack = async (): Promise<number> => {
+    try {
+      await stack.stop();
+      note(flags.keep ? `stopped; the folder is kept: ${stack.dir}` : 'stopped');
+      return 0;
+    } catch (err) {
+      note(`stopping failed: ${(err as Error).message}`);
+      return 1;
+    }
+  };
+  if (interrupted) {
+    await stopStack();
+    return 130;
+  }
 
   if (flags.check) {
     let ok = false;
@@ -138,6 +167,7 @@ async function main(): Promise<number> {
     } finally {
       await stopStack();
     }
+    if (interrupted) return 130;
     note(ok ? 'check passed; the stack is stopped' : 'check FAILED; the stack is stopped');
     return ok ? 0 : 1;
   }
@@ -149,23 +179,8 @@ async function main(): Promise<number> {
   say(`  worker:    TEMPORAL_ADDRESS=${stack.address} npm run worker   (with LIFETIME_URL and LIFETIME_TOKEN_FILE)`);
   say(`  CLI:       TEMPORAL_ADDRESS=${stack.address} npx lifetime-deploy list`);
   say('Ctrl-C stops the server and PostgreSQL.');
-  return new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      note(`${signal}: stopping the Temporal server and PostgreSQL …`);
-      stopStack().then(
-        () => {
-          note(flags.keep ? `stopped; the folder is kept: ${stack.dir}` : 'stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          note(`stopping failed: ${(err as Error).message}`);
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  await new Promise<void>((resolve) => (wake = resolve));
+  return stopStack();
 }
 
 main().then(
