@@ -183,7 +183,7 @@ export const createActivities = (lt: LifeTimeClient) => {
     // The plans that run now are among the most recently started: a target with many finished plans (a busy day,
     // a queue of deployments under the busy-target policy) must not push them out of the 20 looked at.
     const candidates = recent
-      .filter((p) => p.Key !== ours && startedOn(p.StartedOn) && !startedOn(p.AbortedOn))
+      .filter((p) => p.Key !== ours && startedOn(p.StartedOn))
       .sort((a, b) => b.StartedOn!.getTime() - a.StartedOn!.getTime())
       .slice(0, 20);
     for (const p of candidates) {
