@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The stack tests run on their own (npm run test:stack, jest.stack.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/stack/'],
   // got 14 (and its dependencies) are ESM-only: transform everything with swc into CommonJS.
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   transformIgnorePatterns: [],

@@ -1,7 +1,9 @@
 /**
  * docker-compose.yml and the Dockerfile, checked without Docker against the code they run: pinned images, files
  * that exist, environment variables the worker really reads, simulator flags the simulator accepts, the search
- * attributes of src/workflows/search-attributes.ts, the demo profile's wiring, health checks and no secrets.
+ * attributes of src/workflows/search-attributes.ts, the demo profile's wiring, health checks and no secrets; and
+ * against the stack harness the fault tests run on (src/dev/stack): the Temporal release, the schema steps of both
+ * databases, the history shards and the namespace retention.
  * Each check collects readable problems and expects none, so a failure names the service and what is wrong.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +11,13 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { WorkerEnv } from '../src/config';
 import { normaliseBaseUrl } from '../src/lifetime/http';
+import {
+  DATABASES,
+  NAMESPACE_RETENTION_HOURS,
+  NUM_HISTORY_SHARDS,
+  schemaSteps,
+  TEMPORAL_SERVER_VERSION,
+} from '../src/dev/stack';
 import { cliTypeName } from '../src/search-attribute-types';
 import { startSimulator } from '../src/simulator';
 import { parseSimulatorArgs, SimulatorFlags } from '../src/simulator/main';
@@ -444,5 +453,72 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+});
+
+/**
+ * The compose file runs what the stack harness (src/dev/stack, `npm run stack`, the stack tests) runs and proves:
+ * the same server release, the same schema steps for both databases, the same number of history shards, the
+ * namespace with the same retention. A change to either side that the other lacks fails here.
+ */
+describe('docker-compose.yml runs the production topology the stack tests prove', () => {
+  const temporal = compose.services.temporal;
+  const schemaJob = compose.services['temporal-schema'];
+  const adminJob = compose.services['temporal-admin-tools'];
+  /** Where the admin-tools image keeps the schema files of its release. */
+  const IMAGE_SCHEMA_ROOT = '/etc/temporal/schema/postgresql/v12';
+
+  test(`the server is temporalio/server:${TEMPORAL_SERVER_VERSION}, the release the harness builds; admin tools of the same release`, () => {
+    expect(temporal?.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    const problems: string[] = [];
+    for (const [name, s] of services) {
+      const image = s.image ?? '';
+      if (/^temporalio\/auto-setup:/.test(image))
+        problems.push(`${name}: auto-setup sets up schemas on its own; the temporal-schema job does it`);
+      if (/^temporalio\/(server|admin-tools):/.test(image)) {
+        const version = /:(\d+\.\d+\.\d+)/.exec(image)?.[1];
+        if (version !== TEMPORAL_SERVER_VERSION)
+          problems.push(
+            `${name}: ${image} is not release ${TEMPORAL_SERVER_VERSION} (src/dev/stack/server-binaries.ts)`,
+          );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('temporal-schema creates and migrates both databases with the harness steps, before the server starts', () => {
+    expect(schemaJob).toBeDefined();
+    expect(schemaJob!.image).toMatch(/^temporalio\/admin-tools:/);
+    const lines = commandLine(schemaJob!)
+      .join('\n')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('temporal-sql-tool'));
+    const expected = DATABASES.flatMap((db) =>
+      schemaSteps(IMAGE_SCHEMA_ROOT, db.schema).map((step) => `temporal-sql-tool --db ${db.name} ${step.join(' ')}`),
+    );
+    expect(lines).toEqual(expected);
+    expect(dependsOn(temporal!)['temporal-schema']).toBe('service_completed_successfully');
+    expect(dependsOn(schemaJob!).postgresql).toBe('service_healthy');
+  });
+
+  test('the schema job and the server use the same database, role and password', () => {
+    const job = environment(schemaJob!);
+    const server = environment(temporal!);
+    expect(job.SQL_PLUGIN).toBe('postgres12');
+    expect(server.DB).toBe('postgres12');
+    expect(job.SQL_HOST).toBe(server.POSTGRES_SEEDS);
+    expect(job.SQL_PORT).toBe(server.DB_PORT);
+    expect(job.SQL_USER).toBe(server.POSTGRES_USER);
+    expect(job.SQL_PASSWORD).toBe(server.POSTGRES_PWD);
+    expect(compose.services[server.POSTGRES_SEEDS ?? '']).toBeDefined();
+    expect(environment(compose.services[server.POSTGRES_SEEDS!]!).POSTGRES_USER).toBe(server.POSTGRES_USER);
+  });
+
+  test('history shards and namespace retention as in the harness', () => {
+    expect(environment(temporal!).NUM_HISTORY_SHARDS).toBe(String(NUM_HISTORY_SHARDS));
+    const script = commandLine(adminJob!).join('\n');
+    expect(script).toContain('temporal operator namespace create');
+    expect(script).toContain(`--retention ${NAMESPACE_RETENTION_HOURS}h`);
   });
 });

@@ -180,7 +180,12 @@ export const createActivities = (lt: LifeTimeClient) => {
       },
       opts(),
     );
-    const candidates = recent.filter((p) => p.Key !== ours && startedOn(p.StartedOn)).slice(0, 20);
+    // The plans that run now are among the most recently started: a target with many finished plans (a busy day,
+    // a queue of deployments under the busy-target policy) must not push them out of the 20 looked at.
+    const candidates = recent
+      .filter((p) => p.Key !== ours && startedOn(p.StartedOn))
+      .sort((a, b) => b.StartedOn!.getTime() - a.StartedOn!.getTime())
+      .slice(0, 20);
     for (const p of candidates) {
       const status = (await lt.deployments.status(p.Key, opts())).DeploymentStatus;
       if (!isTerminalStatus(status) && status !== 'saved') return { key: p.Key, status };

@@ -334,11 +334,25 @@ export interface SimProcess {
   creates(): Promise<number>;
 }
 
-export async function startSimulatorProcess(opts: { speed?: number } = {}): Promise<SimProcess> {
+export async function startSimulatorProcess(
+  opts: {
+    speed?: number;
+    /** More simulator flags (`--data file.json`, `--parallel-limit N`). */ args?: string[];
+  } = {},
+): Promise<SimProcess> {
   const child = spawnChild(
     'simulator',
     process.execPath,
-    ['--import', 'tsx', 'src/simulator/main.ts', '--port', '0', '--speed', String(opts.speed ?? 200)],
+    [
+      '--import',
+      'tsx',
+      'src/simulator/main.ts',
+      '--port',
+      '0',
+      '--speed',
+      String(opts.speed ?? 200),
+      ...(opts.args ?? []),
+    ],
     cleanEnv(),
   );
   const out = await child.waitFor(/speed: .*\n/, { stream: 'stdout', timeoutMs: 60_000 });
