@@ -17,7 +17,8 @@ export async function stopAll(): Promise<void> {
   for (const stop of [...stoppers].reverse()) await stop().catch(() => undefined);
   stoppers.clear();
 }
-function track(stop: () => Promise<void>): () => Promise<void> {
+/** Registers a stop function with `stopAll`; the returned function stops once and unregisters it. */
+export function track(stop: () => Promise<void>): () => Promise<void> {
   const once = async (): Promise<void> => {
     stoppers.delete(once);
     await stop();

@@ -2,7 +2,7 @@
 import type { PolicyRun } from './latency';
 import type { Results } from './run';
 import { part3, scaleVerdict } from './report-scale';
-import { f, pct, table, type Verdict } from './report-util';
+import { f, pct, runTable, table, type Verdict } from './report-util';
 import { round } from './stats';
 
 function latencyVerdict(p1: NonNullable<Results['part1']>): Verdict {
@@ -300,7 +300,6 @@ function proposal(p1: NonNullable<Results['part1']>): string {
 }
 
 export function renderReport(r: Results): string {
-  const m = r.machine;
   const verdicts = [r.part1 ? latencyVerdict(r.part1) : undefined, eventsVerdict(r), scaleVerdict(r.part3)]
     .filter((v): v is Verdict => v !== undefined)
     // Quick mode's shortened plans say nothing about the targets: show the figures, judge nothing.
@@ -315,22 +314,7 @@ export function renderReport(r: Results): string {
         ? ' Quick mode is a smoke run for CI: plans are shortened to about a minute and the long cases are skipped, so its figures are not comparable with the targets.'
         : ''),
     '',
-    table(
-      ['', ''],
-      [
-        ['command', `\`${r.command}\``],
-        ['date', `${r.startedAt} → ${r.finishedAt} (${r.durationSeconds} s)`],
-        ['CPUs', `${m.cpus.count} × ${m.cpus.model}${m.cpus.speedMHz ? ` (${m.cpus.speedMHz} MHz)` : ''}`],
-        [
-          'memory',
-          `${m.memoryGB.total} GB (${m.memoryGB.freeAtStart} GB free at start); load average at start ${m.loadAverageAtStart.join(' / ')}; nice ${m.nice}`,
-        ],
-        [
-          'software',
-          `Node ${m.node}; ${m.os}; Temporal CLI ${m.temporalCli} (dev server, in memory); Temporal TypeScript SDK ${m.temporalSdk}`,
-        ],
-      ],
-    ),
+    runTable(r),
     '',
     '## Targets',
     '',

@@ -10,6 +10,9 @@
  * asserted; the exit code is 1 only when the benchmark could not run or a deployment failed.
  * `npm run bench -- --factory [flags]` runs bench/factory.ts instead: LifeTime requests and bytes of steps 1–4 by
  * factory size (writes factory.json and FACTORY.md; no Temporal server).
+ * `npm run bench -- --promotion [--quick] [--out <dir>] [--repeats N] [--plan-seconds S]` runs bench/promotion.ts
+ * instead: a release (`promote --wait`) against the same route as single-hop `deploy --wait` processes (writes
+ * promotion.json and PROMOTION.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -20,11 +23,13 @@ import { ADAPTIVE_DEFAULTS, FIXED_20S, parsePolicy, type PolicyLT } from './depl
 import { benchData, spawnWorker, startBenchSimulator, startDevServer, stopAll } from './env';
 import { runFactory } from './factory';
 import { moduleSpread, profileMinutes, runPolicies, slotApp, slotBase, type PolicyRun, type Slot } from './latency';
-import { machineInfo, type MachineInfo } from './machine';
+import { machineInfo } from './machine';
 import type { Ctx } from './measure';
 import { runOrchestration, type OrchestrationResult } from './orchestration';
+import { renderPromotionFile, runPromotion } from './promotion';
 import type { WindowStats } from './proc';
 import { renderReport } from './report';
+import type { RunHeader } from './report-util';
 import { runScaleLevel, type ScaleLevel } from './scale';
 import { ensureFreshBundle, measureStartup, type StartupResult } from './startup';
 
@@ -64,7 +69,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--out <dir>] [--speed S] [--se
                       [--scale 100,500,1000] [--scale-heap N@MB[@cache],…] [--scale-speed S] [--scale-minutes M] [--gate-wait-minutes M]
                       [--plan-minutes a,b,…] [--seed-minutes M] [--long|--no-long]
                       [--history-sample N] [--startup-repeats N] [--parts 1,2,3,4]
-       npm run bench -- --factory [--sizes 0,1000,5000] [--repeats N] [--out <dir>] [--app <name>] [--from <env>] [--to <env>]`;
+       npm run bench -- --factory [--sizes 0,1000,5000] [--repeats N] [--out <dir>] [--app <name>] [--from <env>] [--to <env>]
+       npm run bench -- --promotion [--quick] [--out <dir>] [--repeats N] [--plan-seconds S]
+       npm run bench -- --render <results.json> | --render-promotion <promotion.json>`;
 
 function parseArgs(argv: string[]): Args {
   const quick = argv.includes('--quick');
@@ -134,14 +141,7 @@ function parseArgs(argv: string[]): Args {
   return r.data;
 }
 
-export interface Results {
-  schema: 1;
-  mode: 'quick' | 'full';
-  command: string;
-  startedAt: string;
-  finishedAt: string;
-  durationSeconds: number;
-  machine: MachineInfo;
+export interface Results extends RunHeader {
   args: Args;
   runId: string;
   part1?: { speed: number; policies: PolicyRun[] };
@@ -184,6 +184,18 @@ async function main(): Promise<number> {
     const file = path.resolve(argv[1] ?? path.join(__dirname, 'results.json'));
     await writeReport(JSON.parse(readFileSync(file, 'utf8')) as Results, path.dirname(file));
     return 0;
+  }
+  if (argv[0] === '--render-promotion') {
+    // PROMOTION.md again from an existing promotion.json
+    await renderPromotionFile(path.resolve(argv[1] ?? path.join(__dirname, 'promotion.json')));
+    return 0;
+  }
+  if (argv.includes('--promotion')) {
+    // a release against the same route as single-hop deployments, one CLI process each (bench/promotion.ts)
+    return runPromotion(
+      argv.filter((a) => a !== '--promotion'),
+      commandLine(argv),
+    );
   }
   if (argv[0] === '--factory') {
     // LifeTime traffic of steps 1–4 on factories of growing size (bench/factory.ts; no Temporal server needed)
