@@ -15,6 +15,9 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
+# ssh-keygen verifies signed decisions against LIFETIME_DEPLOY_APPROVERS_FILE (and the CLI's --sign-with signs with it).
+RUN apt-get update && apt-get install -y --no-install-recommends openssh-client && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so this layer is reused while package*.json are unchanged. Runtime dependencies only:
 # tsx runs the TypeScript sources, and @temporalio/worker brings the workflow bundler.
 COPY package.json package-lock.json ./
