@@ -3,7 +3,7 @@
  * gate the exact commands to approve or reject. Human progress goes to stderr; the result (with --json) to stdout.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DeployResult, DeployState } from '../workflows/messages';
+import type { DecisionRecord, DeployResult, DeployState } from '../workflows/messages';
 import { answerCommands } from '../workflows/presentation';
 import { queryState, warnIfNoWorker, type CliContext, type Io } from './common';
 
@@ -54,6 +54,17 @@ async function retryingCalls(handle: WorkflowHandle): Promise<string> {
 }
 
 /** Prints progress until the workflow ends; returns its result (throws WorkflowFailedError on failure). */
+/**
+ * One line for a recorded decision, as `status --follow`, `deploy --wait` and `promote --wait` print it: who, what,
+ * why, whether it counted, and for a verified signed decision the verified principal and the key's fingerprint.
+ */
+export function decisionLine(d: DecisionRecord): string {
+  const signed = d.signature?.verified
+    ? ` [signed by ${d.signature.principal ?? d.by}${d.signature.fingerprint ? `, key ${d.signature.fingerprint}` : ''}]`
+    : '';
+  return `  decision: ${d.decision} by ${d.by}${d.reason ? ` (${d.reason})` : ''}${signed} → ${d.applied ? 'applied' : `ignored: ${d.ignored}`}`;
+}
+
 export async function follow(
   ctx: CliContext,
   workflowId: string,
@@ -115,11 +126,7 @@ export async function follow(
         else if (lastUnreadable) io.err('  LifeTime readable again');
         lastUnreadable = unreadable;
       }
-      for (const d of s.decisions.slice(lastDecisions)) {
-        io.err(
-          `  decision: ${d.decision} by ${d.by}${d.reason ? ` (${d.reason})` : ''} → ${d.applied ? 'applied' : `ignored: ${d.ignored}`}`,
-        );
-      }
+      for (const d of s.decisions.slice(lastDecisions)) io.err(decisionLine(d));
       lastDecisions = s.decisions.length;
       if (s.gate && s.gate.id !== lastGate) {
         for (const line of gateInstructions(workflowId, s)) io.err(line);

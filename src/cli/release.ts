@@ -42,7 +42,7 @@ import {
   type CliContext,
   type Io,
 } from './common';
-import { follow, gateInstructions } from './follow';
+import { decisionLine, follow, gateInstructions } from './follow';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
@@ -297,8 +297,7 @@ export async function followRelease(
           );
         }
       }
-      for (const d of s.decisions.slice(lastDecisions))
-        io.err(`  decision: ${d.decision} by ${d.by} → ${d.applied ? 'applied' : `ignored: ${d.ignored}`}`);
+      for (const d of s.decisions.slice(lastDecisions)) io.err(decisionLine(d));
       lastDecisions = s.decisions.length;
       if (s.gate && s.gate.id !== lastGate) {
         for (const l of gateInstructions(releaseId, s as never)) io.err(l);

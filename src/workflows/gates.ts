@@ -4,7 +4,15 @@
  * logged, kept in the state and shown in the UI the same way. A person's decision applies only to the gate open
  * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
-import { condition, log, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  log,
+  patched,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { VerifyActivities } from '../activities/verify';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import { describeIssues } from './describe-issues';
@@ -269,6 +277,13 @@ export class Gates {
           { summary: remindIn < deadlineIn ? `${spec.kind} gate reminder` : `${spec.kind} gate deadline` },
         );
         pending = this.pending as DecisionRecord | undefined; // set by a signal or update handler meanwhile
+        if (decided && !pending) {
+          // Time to continue as new. A handler still verifying a decision (a local activity) may yet apply it:
+          // let it finish first, or the decision would be recorded as applied and lost with this run.
+          await condition(allHandlersFinished);
+          pending = this.pending as DecisionRecord | undefined;
+          if (!pending) break;
+        }
         if (!decided && remindIn < deadlineIn) {
           view.reminders = (view.reminders ?? 0) + 1; // still waiting: remind the people who decide
           await this.notify('gate.reminder', view, undefined, view.reminders);

@@ -5,6 +5,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { decisionLine } from '../../src/cli/follow';
 import { signDecision } from '../../src/signing/sign';
 import { approveSignal, approveUpdate, type DeployState } from '../../src/workflows/messages';
 import type { SignedDecisionPayload } from '../../src/workflows/signed-decision';
@@ -114,6 +115,8 @@ test('worker with an allowed-approvers file: only alice’s valid signature for 
     expect(why.filter((w) => re.test(w)).length).toBeGreaterThanOrEqual(1);
   const applied = result.decisions.find((d) => d.applied)!;
   expect(applied.signature).toEqual({ verified: true, principal: 'alice', fingerprint: alice.fingerprint });
+  // what status --follow and deploy --wait print for it
+  expect(decisionLine(applied)).toContain(`[signed by alice, key ${alice.fingerprint}] → applied`);
   expect(applied.reason).toBe('tested in QA');
 
   // No key material and no allowed-approvers content in the history.
