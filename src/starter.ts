@@ -27,12 +27,15 @@ import {
   CliError,
   ExitCode,
   exitCodeForResult,
+  signingCliError,
   warnIfNoWorker,
   workflowUrl,
   type CliContext,
   type Io,
 } from './cli/common';
 import { follow } from './cli/follow';
+import { checkKeyFile, signRequest } from './signing';
+import { Principal } from './workflows/signed-decision';
 import type { deployApplications } from './workflows';
 
 export interface DeployFlags extends PolicyFlags {
@@ -47,6 +50,8 @@ export interface DeployFlags extends PolicyFlags {
   id?: string;
   wait?: boolean;
   json?: boolean;
+  /** The requester's SSH key: the request is signed, and `requestedBy` becomes a proven principal. */
+  signWith?: string;
 }
 
 /** The deployment policy flags. */
@@ -266,14 +271,65 @@ export function defaultWorkflowId(req: DeployRequestInput): string {
   return `deploy-${slug}-${digest}`;
 }
 
+/** How long a request's signature is valid: the workflow verifies it when it starts, seconds later. */
+const REQUEST_SIGNATURE_MINUTES = 30;
+
+/**
+ * `--sign-with` checked before anything connects: the key file exists and the requester is one principal (the
+ * name the allowed-approvers file lists). Throws CliError(InvalidInput) naming the flag.
+ */
+export function checkRequestSigning(f: DeployFlags, requestedBy: string): void {
+  if (f.signWith === undefined) return;
+  const invalid = (m: string) => new CliError(m, ExitCode.InvalidInput);
+  if (!f.signWith.trim()) throw invalid('--sign-with: expected the path of an SSH key file, got ""');
+  const p = Principal.safeParse(requestedBy);
+  if (!p.success)
+    throw invalid(
+      `--requested-by ${quoteValue(requestedBy)}: a signed request's requester is its principal in the allowed approvers file: ${p.error.issues[0]!.message}`,
+    );
+  try {
+    checkKeyFile({ path: f.signWith, from: '--sign-with' });
+  } catch (err) {
+    signingCliError(err);
+  }
+}
+
+/** The request with the requester's signature over it (workflow ID, requester, source, target, applications). */
+export async function signDeployRequest(
+  request: DeployRequestInput,
+  workflowId: string,
+  keyPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DeployRequestInput> {
+  try {
+    const signedRequest = await signRequest(
+      {
+        workflowId,
+        requestedBy: request.requestedBy,
+        source: request.source,
+        target: request.target,
+        applications: request.applications,
+        expiresInMinutes: REQUEST_SIGNATURE_MINUTES,
+      },
+      { path: keyPath, from: '--sign-with' },
+      { env },
+    );
+    return { ...request, signedRequest };
+  } catch (err) {
+    return signingCliError(err);
+  }
+}
+
 export async function deploy(
   ctx: CliContext,
   flags: DeployFlags,
   io: Io,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCode> {
-  const request = buildRequest(flags, env);
-  const workflowId = flags.id ?? defaultWorkflowId(request);
+  const built = buildRequest(flags, env);
+  checkRequestSigning(flags, built.requestedBy);
+  const workflowId = flags.id ?? defaultWorkflowId(built);
+  const request = flags.signWith ? await signDeployRequest(built, workflowId, flags.signWith, env) : built;
   const { existing } = await startOrAttach(ctx.client, request, ctx.taskQueue, workflowId);
   return announceAndFollow(
     ctx,
@@ -366,6 +422,10 @@ export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) 
       'who asks for this deployment (default: $LIFETIME_DEPLOY_USER, $USER, or the OS account)',
     )
     .option('--redeploy-outdated', 'also redeploy consumer apps this plan makes outdated')
+    .option(
+      '--sign-with <key>',
+      'sign the request with this SSH key (a private key file, or a public key held by ssh-agent): the requester becomes a verified principal for the self-approval check',
+    )
     .option('--id <workflowId>', 'workflow ID (default: derived from the request, so a repeat attaches to it)')
     .option('--wait', 'follow the deployment and exit with its outcome')
     .option('--json', 'machine-readable output on stdout')
@@ -379,6 +439,6 @@ Examples:
       --approver alice --approver bob --on-intervention deployment_prepared=continue --json`,
     )
     .action(async (opts: DeployFlags) => {
-      buildRequest(opts); // validate before connecting: bad input never reaches Temporal
+      checkRequestSigning(opts, buildRequest(opts).requestedBy); // validate before connecting: bad input never reaches Temporal
       await run((ctx) => deploy(ctx, opts, io));
     });

@@ -2,6 +2,7 @@
 import { Client, Connection, type ConnectionOptions, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { SigningError, SshKeygenUnavailableError } from '../signing';
 import {
   DEFAULT_TASK_QUEUE,
   stateQuery,
@@ -68,6 +69,16 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A signing failure as a CLI error: a problem the person can fix (the key, the flag) exits 2, a missing ssh-keygen
+ * exits 1; anything else is rethrown as is.
+ */
+export function signingCliError(err: unknown): never {
+  if (err instanceof SigningError) throw new CliError(err.message, ExitCode.InvalidInput);
+  if (err instanceof SshKeygenUnavailableError) throw new CliError(err.message, ExitCode.Failed);
+  throw err;
 }
 
 export interface Io {

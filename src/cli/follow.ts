@@ -28,6 +28,7 @@ export function resultLines(r: DeployResult): string[] {
   const lines = [
     `outcome: ${r.outcome}${r.lifetimeStatus ? ` (LifeTime: ${r.lifetimeStatus})` : ''}${r.deploymentKey ? `, plan ${r.deploymentKey}` : ''}`,
   ];
+  if (r.requester) lines.push(`requested by ${r.requester.principal} [signed, key ${r.requester.fingerprint}]`);
   if (r.detailsUrl) lines.push(`in LifeTime: ${r.detailsUrl}`);
   if (r.cleanup) lines.push(`cleanup: ${r.cleanup}`);
   if (r.failure) lines.push(`failure (${r.failure.type}): ${r.failure.message}`);

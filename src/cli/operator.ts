@@ -16,7 +16,7 @@ import {
 } from '../workflows/messages';
 import { describeIssues, quoteValue } from '../workflows/describe-issues';
 import { Principal, SIGNING_LIMITS, type SignedDecisionPayload } from '../workflows/signed-decision';
-import { checkKeyFile, SigningError, signDecision, SshKeygenUnavailableError, type SigningKey } from '../signing';
+import { checkKeyFile, SigningError, signDecision, type SigningKey } from '../signing';
 import {
   CliError,
   endedAs,
@@ -24,6 +24,7 @@ import {
   exitCodeForResult,
   isNotFound,
   queryState,
+  signingCliError,
   warnIfNoWorker,
   workflowUrl,
   type CliContext,
@@ -152,9 +153,7 @@ async function signForGate(
     );
     return { ...payload, signed };
   } catch (err) {
-    if (err instanceof SigningError) throw new CliError(err.message, ExitCode.InvalidInput);
-    if (err instanceof SshKeygenUnavailableError) throw new CliError(err.message, ExitCode.Failed);
-    throw err;
+    return signingCliError(err);
   }
 }
 

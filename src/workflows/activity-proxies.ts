@@ -6,6 +6,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { VerifyActivities } from '../activities/verify';
 
 // Activity option groups: explicit timeouts and retries, per kind of call.
 export const lookups: ActivityOptions = {
@@ -49,6 +50,12 @@ export const act = {
   polls: proxyActivities<Activities>(polls),
   localPolls: proxyLocalActivities<Activities>(localPolls),
 };
+
+/** Signature checks in the worker (local activities: the allowed-approvers file never enters history). */
+export const verify = proxyLocalActivities<VerifyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+});
 
 /** patched() id: status polls run as local activities (histories recorded before it keep regular activities). */
 export const LOCAL_STATUS_POLL = 'status-poll-local-activity';

@@ -10,6 +10,7 @@ import { CONTINUE_AS_NEW, Deployment, DeploymentFailure, type Ended } from './de
 import { followPlan } from './follow';
 import { DeployRequest, type DeployRequestInput, type DeployResult, type DeployState } from './messages';
 import { intervene } from './plan-gates';
+import { verifyRequester } from './requester';
 import { initialState, toResult } from './state';
 import { checkConflicts, createPlan, resolveEnvironments, resolveVersions, startPlan } from './steps';
 
@@ -25,6 +26,7 @@ export async function deployApplications(raw: DeployRequestInput, resume?: Deplo
 /** The six steps; a run that continued-as-new skips those its state shows done. */
 async function runSteps(d: Deployment): Promise<Ended> {
   const { s } = d;
+  if (d.req.signedRequest !== undefined && !s.requester) await verifyRequester(d); // the requester, proven
   if (!s.target) await resolveEnvironments(d); // 1
   if (!s.applications.length) await resolveVersions(d); // 2
   if (!s.deploymentKey) await createPlan(d); // 3

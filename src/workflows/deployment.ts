@@ -82,6 +82,7 @@ export class Deployment {
     this.gates = new Gates({
       policies: req.policies,
       requestedBy: req.requestedBy,
+      requester: () => this.s.requester,
       s: this.s,
       update: () => this.vis.update(),
       waiting: (kind) => this.vis.step(kind === 'conflicts' ? 'conflict-gate' : 'intervention-gate'),

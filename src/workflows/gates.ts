@@ -4,16 +4,8 @@
  * logged, kept in the state and shown in the UI the same way. A person's decision applies only to the gate open
  * when it arrives; stray, unauthorised and self decisions are recorded and ignored, never carried into a later gate.
  */
-import {
-  allHandlersFinished,
-  condition,
-  log,
-  patched,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { VerifyActivities } from '../activities/verify';
+import { allHandlersFinished, condition, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { verify } from './activity-proxies';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import { describeIssues } from './describe-issues';
 import {
@@ -35,11 +27,6 @@ import { clip } from './state';
 
 /** patched() id: decisions may be signed, and are verified in the worker. */
 export const SIGNED_DECISIONS = 'signed-decisions';
-
-const verify = proxyLocalActivities<VerifyActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
-});
 
 const pick = (v: Verification) => ({
   ...(v.principal ? { principal: v.principal } : {}),
@@ -77,6 +64,8 @@ export interface GateState {
 export interface GateHost {
   readonly policies: Pick<Policies, 'approvers' | 'allowSelfApproval' | 'gate' | 'signatures'>;
   readonly requestedBy: string;
+  /** The requester as the request's signature proved it (a signed request), for the self-approval check. */
+  requester?(): { principal: string; fingerprint: string } | undefined;
   readonly s: GateState;
   /** The state changed: search attributes and current details follow. */
   update(): void;
@@ -208,8 +197,12 @@ export class Gates {
     if (approvers.length > 0 && !approvers.some((a) => sameName(a) === sameName(by))) {
       return `not allowed: ${by} is not on the approver list (${approvers.join(', ')})`;
     }
-    if (decision === 'approve' && sameName(by) === sameName(this.host.requestedBy) && !allowSelfApproval) {
-      return `not allowed: self-approval (${by} requested this ${this.s.gate.kind === 'promotion' ? 'release' : 'deployment'})`;
+    const proven = this.host.requester?.();
+    const requester = proven?.principal ?? this.host.requestedBy;
+    if (decision === 'approve' && sameName(by) === sameName(requester) && !allowSelfApproval) {
+      const what = this.s.gate.kind === 'promotion' ? 'release' : 'deployment';
+      const how = proven ? `, signed with key ${proven.fingerprint}` : '';
+      return `not allowed: self-approval (${by} requested this ${what}${how})`;
     }
     return undefined;
   }

@@ -181,6 +181,12 @@ export const DeployRequest = z
      * (e.g. the time-skipping test server, which cannot register custom search attributes).
      */
     searchAttributes: z.boolean().default(true),
+    /**
+     * The requester's SSH signature over this request (`deploy --sign-with`): a SignedRequest, checked by the
+     * workflow (signed-decision.ts) and verified in the worker before step 1. Then `requestedBy` is a verified
+     * principal, and self-approval is checked between verified principals.
+     */
+    signedRequest: z.unknown().optional(),
   })
   .superRefine((r, ctx) => {
     const seen = new Set<string>();
@@ -368,6 +374,8 @@ export interface LogLine {
 export interface DeployState {
   step: Step;
   requestedBy: string;
+  /** The requester's signature over the request, as the worker verified it (signed requests only). */
+  requester?: { principal: string; fingerprint: string };
   source?: EnvRef;
   target?: EnvRef;
   applications: ResolvedApp[];
@@ -423,6 +431,8 @@ export interface DeployState {
 
 export interface DeployResult {
   outcome: Outcome;
+  /** The requester's verified signature over the request (signed requests only). */
+  requester?: DeployState['requester'];
   lifetimeStatus?: DeploymentStatus;
   planDeleted?: boolean;
   deploymentKey?: string;

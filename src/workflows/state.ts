@@ -51,6 +51,7 @@ export function toResult(s: DeployState, outcome: Outcome, now: Date): DeployRes
   const started = s.timings.startedAt ? Date.parse(s.timings.startedAt) : undefined;
   return {
     outcome,
+    ...(s.requester ? { requester: s.requester } : {}),
     lifetimeStatus: s.lifetimeStatus,
     planDeleted: s.planDeleted,
     deploymentKey: s.deploymentKey,

@@ -6,7 +6,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { decisionLine } from '../../src/cli/follow';
-import { signDecision } from '../../src/signing/sign';
+import { signDecision, signRequest } from '../../src/signing/sign';
 import { approveSignal, approveUpdate, type DeployState } from '../../src/workflows/messages';
 import type { SignedDecisionPayload } from '../../src/workflows/signed-decision';
 import { startDevServer } from '../harness';
@@ -169,4 +169,57 @@ test('break-glass-unsigned takes an unsigned decision even when the worker has a
   expect(result.outcome).toBe('succeeded');
   expect(result.decisions[0]).toMatchObject({ by: 'alice', applied: true });
   expect(result.decisions[0]!.signature).toBeUndefined();
+});
+
+test('a signed request: the requester is a verified principal, her own signed approval is self-approval; a request signed with another key is refused before LifeTime', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const id = `wf-signed-request-${r.taskQueue}`;
+  const req = payroll({ requestedBy: 'alice', policies: { approvers: ['alice', 'bob'] } });
+  const signedRequest = await signRequest(
+    {
+      workflowId: id,
+      requestedBy: 'alice',
+      source: req.source,
+      target: req.target,
+      applications: req.applications,
+      expiresInMinutes: 30,
+    },
+    { path: alice.priv, from: '--sign-with' },
+  );
+  const handle = await r.start({ ...req, signedRequest }, id);
+  // Bob's key, claiming the request is alice's: refused before anything is created in LifeTime.
+  const forged = await signRequest(
+    {
+      workflowId: `${id}-forged`,
+      requestedBy: 'alice',
+      source: req.source,
+      target: req.target,
+      applications: req.applications,
+      expiresInMinutes: 30,
+    },
+    { path: bob.priv, from: '--sign-with' },
+  );
+  const h2 = await r.start({ ...req, signedRequest: forged }, `${id}-forged`);
+  const [result, r2] = await r.run(async () => {
+    const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
+    await decided(handle, 1);
+    await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
+    return Promise.all([handle.result(), h2.result()]);
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(result.requester).toEqual({ principal: 'alice', fingerprint: alice.fingerprint });
+  expect(result.decisions[0]).toMatchObject({ by: 'alice', applied: false });
+  expect(result.decisions[0]!.ignored).toBe(
+    `not allowed: self-approval (alice requested this deployment, signed with key ${alice.fingerprint})`,
+  );
+  expect(result.decisions[1]).toMatchObject({ by: 'bob', applied: true });
+
+  expect(r2.outcome).toBe('failed');
+  expect(r2.failure?.type).toBe('InvalidRequest');
+  expect(r2.failure?.message).toMatch(/^the request's signature does not verify: .*nothing was done in LifeTime$/);
+  expect(r2.requester).toBeUndefined();
+  expect(r2.deploymentKey).toBeUndefined();
+  // One plan in all: the forged request created none.
+  expect(countRequests(r.sim, 'POST', /^\/lifetimeapi\/rest\/v2\/deployments\/?$/)).toBe(1);
 });
