@@ -231,6 +231,17 @@ test('a worker restarted with alice’s key removed from the file ignores her ne
   expect(await starts(r.sim)).toBe(1);
 });
 
+test('deploy --sign-with: a bad key or a requester that is no principal exits 2 naming the flag, before connecting', async () => {
+  // Nothing listens on this port: a command that tried to start a workflow would fail otherwise.
+  const env = cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:9' });
+  const missing = await runCli(['deploy', ...EB, '--requested-by', 'alice', '--sign-with', '/nonexistent/key'], env);
+  expectExit(missing, ExitCode.InvalidInput);
+  expect(missing.stderr).toMatch(/--sign-with \/nonexistent\/key: /);
+  const notOne = await runCli(['deploy', ...EB, '--requested-by', 'alice smith', '--sign-with', alice.priv], env);
+  expectExit(notOne, ExitCode.InvalidInput);
+  expect(notOne.stderr).toContain('--requested-by "alice smith": a signed request\'s requester is its principal');
+});
+
 test('leaves no processes behind', async () => {
   await stopEverything();
   expect(survivors()).toEqual([]);

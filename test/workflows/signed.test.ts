@@ -200,13 +200,34 @@ test('a signed request: the requester is a verified principal, her own signed ap
     { path: bob.priv, from: '--sign-with' },
   );
   const h2 = await r.start({ ...req, signedRequest: forged }, `${id}-forged`);
-  const [result, r2] = await r.run(async () => {
+  // Self-approval allowed: alice's own signed approval counts.
+  const selfId = `${id}-self`;
+  // (Same target as the first: it waits for it to be free, checking every second.)
+  const selfReq = payroll({
+    requestedBy: 'alice',
+    policies: {
+      approvers: ['alice'],
+      allowSelfApproval: true,
+      busyTarget: { action: 'wait', maxWaitMinutes: 10, checkIntervalSeconds: 1 },
+    },
+  });
+  const selfSigned = await signRequest(
+    { ...selfReq, workflowId: selfId, requestedBy: 'alice', expiresInMinutes: 30 },
+    { path: alice.priv, from: '--sign-with' },
+  );
+  const h3 = await r.start({ ...selfReq, signedRequest: selfSigned }, selfId);
+  const [result, r2, r3] = await r.run(async () => {
     const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
     await decided(handle, 1);
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
-    return Promise.all([handle.result(), h2.result()]);
+    const selfGate = (await waitForState(h3, (s) => s.gate?.kind === 'conflicts')).gate!;
+    await h3.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: selfId, gate: selfGate }));
+    return Promise.all([handle.result(), h2.result(), h3.result()]);
   });
+  expect(r3.outcome).toBe('succeeded');
+  expect(r3.requester?.principal).toBe('alice');
+  expect(r3.decisions).toEqual([expect.objectContaining({ by: 'alice', applied: true })]);
   expect(result.outcome).toBe('succeeded');
   expect(result.requester).toEqual({ principal: 'alice', fingerprint: alice.fingerprint });
   expect(result.decisions[0]).toMatchObject({ by: 'alice', applied: false });
@@ -220,6 +241,6 @@ test('a signed request: the requester is a verified principal, her own signed ap
   expect(r2.failure?.message).toMatch(/^the request's signature does not verify: .*nothing was done in LifeTime$/);
   expect(r2.requester).toBeUndefined();
   expect(r2.deploymentKey).toBeUndefined();
-  // One plan in all: the forged request created none.
-  expect(countRequests(r.sim, 'POST', /^\/lifetimeapi\/rest\/v2\/deployments\/?$/)).toBe(1);
+  // Two plans in all: the forged request created none.
+  expect(countRequests(r.sim, 'POST', /^\/lifetimeapi\/rest\/v2\/deployments\/?$/)).toBe(2);
 });
