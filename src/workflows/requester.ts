@@ -17,7 +17,7 @@ export async function verifyRequester(d: Deployment): Promise<void> {
   if (!parsed.success) {
     throw new DeploymentFailure(
       'InvalidRequest',
-      `the request's signature is malformed (${describeIssues(parsed.error.issues)}); nothing was done in LifeTime`,
+      `the request's signature is malformed (${clip(describeIssues(parsed.error.issues))}); nothing was done in LifeTime`,
     );
   }
   const v = await verify.verifyRequest({

@@ -216,15 +216,22 @@ test('a signed request: the requester is a verified principal, her own signed ap
     { path: alice.priv, from: '--sign-with' },
   );
   const h3 = await r.start({ ...selfReq, signedRequest: selfSigned }, selfId);
-  const [result, r2, r3] = await r.run(async () => {
+  // A hostile signature: 1 MiB of nonsense, with a key name of 100,000 characters.
+  const junk = { principal: 'a'.repeat(1 << 20), ['k'.repeat(100_000)]: 1 };
+  const h4 = await r.start({ ...req, signedRequest: junk }, `${id}-junk`);
+  const [result, r2, r3, r4] = await r.run(async () => {
     const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
     await decided(handle, 1);
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
     const selfGate = (await waitForState(h3, (s) => s.gate?.kind === 'conflicts')).gate!;
     await h3.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: selfId, gate: selfGate }));
-    return Promise.all([handle.result(), h2.result(), h3.result()]);
+    return Promise.all([handle.result(), h2.result(), h3.result(), h4.result()]);
   });
+  expect(r4.outcome).toBe('failed');
+  expect(r4.failure?.type).toBe('InvalidRequest');
+  expect(r4.failure?.message).toMatch(/^the request's signature is malformed \(principal: principal must be at most/);
+  expect(r4.failure!.message.length).toBeLessThan(1200);
   expect(r3.outcome).toBe('succeeded');
   expect(r3.requester?.principal).toBe('alice');
   expect(r3.decisions).toEqual([expect.objectContaining({ by: 'alice', applied: true })]);
