@@ -133,7 +133,7 @@ async function signForGate(
   workflowId: string,
   kind: 'approve' | 'reject',
   payload: DecisionPayload,
-  gate: { id: number; kind: string },
+  gate: { id: number; kind: string; runId: string },
   sign: SignFlags,
   env: NodeJS.ProcessEnv,
 ): Promise<SignedDecisionPayload> {
@@ -141,6 +141,7 @@ async function signForGate(
     const signed = await signDecision(
       {
         workflowId,
+        runId: gate.runId,
         gateId: gate.id,
         gateKind: gate.kind,
         decision: kind,
@@ -194,7 +195,14 @@ export async function decide(
       else io.out(`${workflowId} has no gate open: nothing to sign the ${kind} for, and nothing was sent`);
       return ExitCode.Ignored;
     }
-    payload = await signForGate(workflowId, kind, payload, before.gate, sign, env);
+    // The run the signature is bound to: the gate names it (a gate opened by an older worker does not: ask Temporal).
+    const runId = before.gate.runId ?? (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+    if (!runId)
+      throw new CliError(
+        `${workflowId}: its first run ID is unknown, so nothing can be signed for it`,
+        ExitCode.Failed,
+      );
+    payload = await signForGate(workflowId, kind, payload, { ...before.gate, runId }, sign, env);
     if (sign.printPayload) {
       io.out(JSON.stringify(payload));
       return ExitCode.Success;

@@ -122,6 +122,7 @@ export async function signDecision(
   return {
     principal: d.principal,
     workflowId: d.workflowId,
+    runId: d.runId,
     gateId: d.gateId,
     gateKind: d.gateKind,
     issuedAt,

@@ -4,8 +4,9 @@
  * can never spill into the next line and two different decisions never read the same. The first line names the
  * kind of statement and its version; a change of format is a new version, never an edit of v1.
  *
- *   lifetime-deploy decision v1
+ *   lifetime-deploy decision v2
  *   workflow-id: "deploy-employeebackoffice-development-to-production-1a2b3c4d5e"
+ *   run-id: "0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b"
  *   gate-id: 1
  *   gate-kind: "conflicts"
  *   decision: "approve"
@@ -23,6 +24,11 @@ export type DecisionKind = 'approve' | 'reject';
 
 export interface DecisionStatement {
   workflowId: string;
+  /**
+   * The workflow's first run ID (it stays the same across continue-as-new): a new deployment that reuses the
+   * workflow ID (the same request again) is another run, and a decision signed for the earlier one does not count.
+   */
+  runId: string;
   gateId: number;
   gateKind: string;
   decision: DecisionKind;
@@ -59,8 +65,9 @@ function render(header: string, fields: [string, string][]): string {
 
 /** The text a decision's signature covers. */
 export function decisionStatement(s: DecisionStatement): string {
-  return render('lifetime-deploy decision v1', [
+  return render('lifetime-deploy decision v2', [
     ['workflow-id', literal(s.workflowId)],
+    ['run-id', literal(s.runId)],
     ['gate-id', literal(s.gateId)],
     ['gate-kind', literal(s.gateKind)],
     ['decision', literal(s.decision)],

@@ -37,6 +37,7 @@ export const VerifyDecisionInput = z.strictObject({
   payload: z.unknown(),
   expected: z.strictObject({
     workflowId: z.string().min(1),
+    runId: z.string().min(1),
     gateId: z.number().int().min(1),
     gateKind: z.string().min(1),
     decision: z.enum(['approve', 'reject']),
@@ -248,6 +249,7 @@ export class Verifier {
     const statementFor = (decision: 'approve' | 'reject') =>
       decisionStatement({
         workflowId: s.workflowId,
+        runId: s.runId,
         gateId: s.gateId,
         gateKind: s.gateKind,
         decision,
@@ -260,9 +262,11 @@ export class Verifier {
     const boundElsewhere =
       s.workflowId !== expected.workflowId
         ? `signed for another workflow (${clip(s.workflowId, 120)})`
-        : s.gateId !== expected.gateId || s.gateKind !== expected.gateKind
-          ? `signed for another gate (${s.gateKind} gate ${s.gateId}; this is ${expected.gateKind} gate ${expected.gateId})`
-          : undefined;
+        : s.runId !== expected.runId
+          ? `signed for another run of this workflow ID (run ${clip(s.runId, 100)}; this is run ${expected.runId})`
+          : s.gateId !== expected.gateId || s.gateKind !== expected.gateKind
+            ? `signed for another gate (${s.gateKind} gate ${s.gateId}; this is ${expected.gateKind} gate ${expected.gateId})`
+            : undefined;
     return this.judge(s, statementFor(expected.decision), at, boundElsewhere, {
       statement: statementFor(other),
       why: `${s.principal} signed to ${other}, not to ${expected.decision}`,

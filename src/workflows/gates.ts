@@ -138,7 +138,13 @@ export class Gates {
       const v = signed
         ? await verify.verifyDecision({
             payload: parsed.data,
-            expected: { workflowId: workflowInfo().workflowId, gateId: gate!.id, gateKind: gate!.kind, decision },
+            expected: {
+              workflowId: workflowInfo().workflowId,
+              runId: workflowInfo().firstExecutionRunId,
+              gateId: gate!.id,
+              gateKind: gate!.kind,
+              decision,
+            },
             at,
           })
         : { verified: false, why: 'unsigned: this gate takes signed decisions only (approve --sign-with <key>)' };
@@ -241,6 +247,7 @@ export class Gates {
       view = {
         id: this.nextId++,
         kind: spec.kind,
+        runId: workflowInfo().firstExecutionRunId,
         reason: spec.reason,
         info: spec.info,
         conflicts: spec.conflicts,

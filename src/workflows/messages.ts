@@ -324,6 +324,8 @@ export interface ResolvedApp {
 export interface GateView {
   id: number;
   kind: GateKind;
+  /** The workflow's first run ID: a signed decision names it with the gate (absent on gates opened before it was). */
+  runId?: string;
   /** Why the gate is open, in readable form. */
   reason: string;
   /** LifeTime's Info for an intervention gate. */

@@ -52,6 +52,11 @@ export const SignedDecision = z.strictObject({
     .string({ error: 'workflowId must be a string' })
     .min(1, { error: 'workflowId must not be empty' })
     .max(1000, { error: 'workflowId must be at most 1000 characters' }),
+  /** The workflow's first run ID, as the gate shows it (`gate.runId` in the state). */
+  runId: z
+    .string({ error: 'runId must be a string' })
+    .min(1, { error: 'runId must not be empty' })
+    .max(100, { error: 'runId must be at most 100 characters' }),
   gateId: z
     .number({ error: 'gateId must be a number' })
     .int({ error: 'gateId must be a whole number' })

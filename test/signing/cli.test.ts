@@ -97,7 +97,13 @@ describe('at a running deployment', () => {
       expect(payload).toMatchObject({
         by: 'alice',
         reason,
-        signed: { principal: 'alice', workflowId: handle.workflowId, gateId: s.gate!.id, gateKind: 'conflicts' },
+        signed: {
+          principal: 'alice',
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          gateId: s.gate!.id,
+          gateKind: 'conflicts',
+        },
       });
       expect(Date.parse(payload.signed!.expiresAt) - Date.parse(payload.signed!.issuedAt)).toBe(10 * 60_000);
       expectNoSecrets(printed.out + printed.err, [alice]);
@@ -105,6 +111,7 @@ describe('at a running deployment', () => {
       const { verifyDecision } = createVerifyActivities({ approversFile: approvers });
       const expected = {
         workflowId: handle.workflowId,
+        runId: handle.firstExecutionRunId,
         gateId: s.gate!.id,
         gateKind: s.gate!.kind,
         decision: 'approve' as const,

@@ -29,6 +29,7 @@ async function signAndVerify(key: string, principal: string, env: NodeJS.Process
   const signed = await signDecision(
     {
       workflowId: 'wf-1',
+      runId: 'run-1',
       gateId: 1,
       gateKind: 'intervention',
       decision: 'approve',
@@ -40,7 +41,7 @@ async function signAndVerify(key: string, principal: string, env: NodeJS.Process
   );
   return new Verifier({ approversFile: approvers }).verifyDecision({
     payload: { by: principal, signed },
-    expected: { workflowId: 'wf-1', gateId: 1, gateKind: 'intervention', decision: 'approve' },
+    expected: { workflowId: 'wf-1', runId: 'run-1', gateId: 1, gateKind: 'intervention', decision: 'approve' },
     at: new Date().toISOString(),
   });
 }
@@ -117,6 +118,7 @@ describe('signing with a key file', () => {
       signDecision(
         {
           workflowId: 'w',
+          runId: 'r',
           gateId: 1,
           gateKind: 'conflicts',
           decision: 'approve',

@@ -6,6 +6,7 @@ import { decisionStatement, requestStatement, type DecisionStatement } from '../
 
 const base: DecisionStatement = {
   workflowId: 'deploy-employeebackoffice-development-to-production-1a2b3c4d5e',
+  runId: '0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b',
   gateId: 1,
   gateKind: 'conflicts',
   decision: 'approve',
@@ -16,11 +17,12 @@ const base: DecisionStatement = {
 };
 
 describe('decision statement', () => {
-  test('v1, exactly', () => {
+  test('v2, exactly', () => {
     expect(decisionStatement(base)).toBe(
       [
-        'lifetime-deploy decision v1',
+        'lifetime-deploy decision v2',
         'workflow-id: "deploy-employeebackoffice-development-to-production-1a2b3c4d5e"',
+        'run-id: "0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b"',
         'gate-id: 1',
         'gate-kind: "conflicts"',
         'decision: "approve"',
@@ -36,7 +38,7 @@ describe('decision statement', () => {
   test('a reason cannot add lines or fake a field: newlines, quotes and line separators are escaped', () => {
     const reason = 'fine\nprincipal: "bob"\r\n\u2028"quoted" \\ done';
     const text = decisionStatement({ ...base, reason });
-    expect(text.split('\n')).toHaveLength(10);
+    expect(text.split('\n')).toHaveLength(11);
     expect(text).toContain('reason: "fine\\nprincipal: \\"bob\\"\\r\\n\\u2028\\"quoted\\" \\\\ done"\n');
     expect(text).not.toContain('\u2028');
   });
@@ -49,6 +51,7 @@ describe('decision statement', () => {
   test('every field changes the text', () => {
     const changed: Partial<DecisionStatement>[] = [
       { workflowId: 'other' },
+      { runId: 'other-run' },
       { gateId: 2 },
       { gateKind: 'intervention' },
       { decision: 'reject' },

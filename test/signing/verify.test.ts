@@ -22,7 +22,8 @@ let approvers: string;
 const seen: string[] = [];
 
 const WF = 'deploy-employeebackoffice-development-to-production-1a2b3c4d5e';
-const expected = { workflowId: WF, gateId: 1, gateKind: 'conflicts', decision: 'approve' } as const;
+const RUN = '0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b';
+const expected = { workflowId: WF, runId: RUN, gateId: 1, gateKind: 'conflicts', decision: 'approve' } as const;
 const listing = (...lines: string[]) => `# approvers\n${lines.join('\n')}\n`;
 
 beforeAll(() => {
@@ -43,7 +44,14 @@ afterAll(() => {
 /** A decision signed with `key` as `principal`, as the CLI makes it (30 minutes, issued now unless `now`). */
 async function signed(
   key: TestKey,
-  over: Partial<{ principal: string; reason: string; workflowId: string; gateId: number; gateKind: string }> = {},
+  over: Partial<{
+    principal: string;
+    reason: string;
+    workflowId: string;
+    runId: string;
+    gateId: number;
+    gateKind: string;
+  }> = {},
   decision: 'approve' | 'reject' = 'approve',
   opts: { now?: Date; minutes?: number } = {},
 ): Promise<SignedDecisionPayload> {
@@ -52,6 +60,7 @@ async function signed(
   const s = await signDecision(
     {
       workflowId: over.workflowId ?? WF,
+      runId: over.runId ?? RUN,
       gateId: over.gateId ?? 1,
       gateKind: over.gateKind ?? 'conflicts',
       decision,
@@ -126,6 +135,11 @@ describe('what does not count, and why', () => {
 
   test("alice's valid signature replayed at another gate or another workflow → ignored, saying so", async () => {
     const payload = await signed(alice);
+    // The same workflow ID again (the same request deployed again): another run, so it does not count.
+    expect(await verify(payload, { runId: 'later-run' })).toEqual({
+      verified: false,
+      why: `signed for another run of this workflow ID (run ${RUN}; this is run later-run)`,
+    });
     expect(await verify(payload, { gateId: 2 })).toEqual({
       verified: false,
       why: 'signed for another gate (conflicts gate 1; this is conflicts gate 2)',

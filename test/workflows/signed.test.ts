@@ -33,11 +33,18 @@ const payroll = (o: Parameters<typeof request>[0] = {}) =>
 /** A signed approval payload for the gate `gate` of `workflowId`. */
 async function signed(
   key: TestKey,
-  o: { by: string; workflowId: string; gate: { id: number; kind: string }; reason?: string; now?: Date },
+  o: {
+    by: string;
+    workflowId: string;
+    gate: { id: number; kind: string; runId?: string };
+    reason?: string;
+    now?: Date;
+  },
 ): Promise<SignedDecisionPayload> {
   const part = await signDecision(
     {
       workflowId: o.workflowId,
+      runId: o.gate.runId ?? 'no-run',
       gateId: o.gate.id,
       gateKind: o.gate.kind,
       decision: 'approve',
@@ -71,6 +78,9 @@ test('worker with an allowed-approvers file: only alice’s valid signature for 
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: `${id}-other`, gate }));
     // Alice's signature for another gate of this workflow.
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate: { ...gate, id: 7 } }));
+    // Alice's signature for an earlier run with this workflow ID (the same request deployed again).
+    const earlierRun = { ...gate, runId: 'an-earlier-run' };
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate: earlierRun }));
     // Expired: issued two hours ago, valid for 30 minutes.
     const old = new Date(Date.now() - 2 * 3600_000);
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate, now: old }));
@@ -80,7 +90,7 @@ test('worker with an allowed-approvers file: only alice’s valid signature for 
     // Bob signs validly, as bob: verified, but bob is not on the approver list.
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
 
-    const ignored = await decided(handle, 7);
+    const ignored = await decided(handle, 8);
     expect(ignored.gate?.id).toBe(gate.id);
     expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
 
@@ -102,12 +112,15 @@ test('worker with an allowed-approvers file: only alice’s valid signature for 
   // Signals are verified concurrently: the records come in the order their verification ended.
   expect(result.decisions.filter((d) => d.applied)).toHaveLength(1);
   const why = result.decisions.filter((d) => !d.applied).map((d) => d.ignored ?? '');
-  expect(why).toHaveLength(7);
+  expect(why).toHaveLength(8);
   for (const re of [
     /unsigned: this gate takes signed decisions only/,
     /signature: signature does not verify for principal alice \(the signing key is listed for bob\)/,
     /signature: signed for another workflow/,
     /signature: signed for another gate \(conflicts gate 7; this is conflicts gate 1\)/,
+    new RegExp(
+      `signature: signed for another run of this workflow ID \\(run an-earlier-run; this is run ${handle.firstExecutionRunId}\\)`,
+    ),
     /signature: expired at /,
     /signature: .*(reason|does not verify)/,
     /bob is not on the approver list/,
