@@ -53,6 +53,7 @@ export function toResult(s: DeployState, outcome: Outcome, now: Date): DeployRes
     outcome,
     lifetimeStatus: s.lifetimeStatus,
     planDeleted: s.planDeleted,
+    ...(s.planOwned === false ? { planOwned: false } : {}),
     deploymentKey: s.deploymentKey,
     detailsUrl: s.detailsUrl,
     source: s.source,
