@@ -126,6 +126,33 @@ describe('--plan: a saved plan built in LifeTime', () => {
     expect(r.sim.plan(plan.key).status).not.toBe('aborted');
   });
 
+  test('cancel while running, default operatorPlanOnStop "abort" → abort sent, plan aborted (never deleted)', async () => {
+    const r = await rigs.make({ speed: 20 });
+    const plan = operatorPlan(r);
+    const handle = await r.start(planRequest(plan.key));
+    const result = await r.run(async () => {
+      await waitForState(handle, (s) => s.lifetimeStatus === 'running');
+      await handle.cancel();
+      return handle.result();
+    });
+    expect(result.outcome).toBe('cancelled');
+    expect(countRequests(r.sim, 'POST', commandPath('abort'))).toBe(1);
+    expect(countRequests(r.sim, 'DELETE', DELETE)).toBe(0);
+    expect(r.sim.plan(plan.key).status).toBe('aborted');
+  });
+
+  test('the deadline passes at the conflict gate → timed_out; the plan is left saved', async () => {
+    const r = await rigs.make();
+    const plan = operatorPlan(r);
+    r.sim.setScenario({ plan: plan.key, conflicts: 1 });
+    const handle = await r.start(planRequest(plan.key, { deadlineMinutes: 0.05 }));
+    const result = await r.run(() => handle.result());
+    expect(result.outcome).toBe('timed_out');
+    expect(result.cleanup).toMatch(/left as it was: saved/);
+    expect(r.sim.requests().filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(r.sim.plan(plan.key).status).toBe('saved');
+  });
+
   test('a plan LifeTime will not start through the API (Tag & Deploy) → failed at once with its reason; left saved', async () => {
     const r = await rigs.make();
     const plan = operatorPlan(r, { startableByApi: false });
