@@ -111,11 +111,12 @@ export function versionInSource(
 
 /**
  * A refusal of `start` / `continue` because the target is in maintenance mode or offline (reference §5.1, §7.6),
- * read from LifeTime's message (LifeTime gives no code for it; the wording is matched loosely), or undefined.
+ * read from LifeTime's message ("in maintenance mode", "is offline": LifeTime documents no code or wording for
+ * it, so a conflict that merely names an application "Maintenance…" is not taken for it), or undefined.
  */
 export function unavailableTarget(refusal: string): TargetUnavailability | undefined {
-  if (/maintenance/i.test(refusal)) return { kind: 'maintenance mode', lifetime: refusal };
-  if (/\boffline\b/i.test(refusal)) return { kind: 'offline', lifetime: refusal };
+  if (/\bin maintenance mode\b/i.test(refusal)) return { kind: 'maintenance mode', lifetime: refusal };
+  if (/\bis offline\b/i.test(refusal)) return { kind: 'offline', lifetime: refusal };
   return undefined;
 }
 
