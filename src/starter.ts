@@ -39,11 +39,15 @@ import { Principal } from './workflows/signed-decision';
 import type { deployApplications } from './workflows';
 
 export interface DeployFlags extends PolicyFlags {
-  app: string[];
+  app?: string[];
   versionKey?: string[];
   zone?: string[];
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
+  /** A plan built in LifeTime (its deployment key), instead of --app/--version-key/--zone/--from/--to. */
+  plan?: string;
+  /** A running operator-built plan on cancel or the deadline: abort (default) or leave. */
+  operatorPlanOnStop?: string;
   notes?: string;
   requestedBy?: string;
   redeployOutdated?: boolean;
@@ -90,6 +94,8 @@ export const FLAG_FOR: Record<string, string> = {
   'policies.polling.firstPollSeconds': '--poll-min',
   'policies.polling': '--poll-min/--poll-max',
   'policies.intervention': '--on-intervention',
+  'policies.operatorPlanOnStop': '--operator-plan-on-stop',
+  planKey: '--plan',
 };
 
 /** The OS account running the CLI (containers and CI runners often have no $USER); '' when there is none. */
@@ -173,17 +179,22 @@ export const requester = (f: { requestedBy?: string }, env: NodeJS.ProcessEnv): 
 export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.env): DeployRequestInput {
   const keys = f.versionKey ?? [];
   const zones = f.zone ?? [];
-  const apps = [...f.app.map((app) => ({ app })), ...keys.map((versionKey) => ({ versionKey }))].map((a, i) =>
+  const appFlags = f.app ?? [];
+  checkPlanFlags(f);
+  const apps = [...appFlags.map((app) => ({ app })), ...keys.map((versionKey) => ({ versionKey }))].map((a, i) =>
     zones[i] !== undefined ? { ...a, deploymentZoneKey: zones[i] } : a,
   );
+  const policies = buildPolicies(f);
+  if (f.operatorPlanOnStop !== undefined) policies.operatorPlanOnStop = f.operatorPlanOnStop;
   const raw = {
     applications: apps,
-    source: f.from,
-    target: f.to,
+    ...(f.from !== undefined ? { source: f.from } : {}),
+    ...(f.to !== undefined ? { target: f.to } : {}),
+    ...(f.plan !== undefined ? { planKey: f.plan } : {}),
     notes: f.notes ?? '',
     redeployOutdated: f.redeployOutdated ?? false,
     requestedBy: requester(f, env),
-    policies: buildPolicies(f),
+    policies,
   };
   const parsed = DeployRequest.safeParse(raw);
   if (!parsed.success) {
@@ -191,6 +202,40 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
     throw new CliError(`invalid deployment request:\n  ${lines.join('\n  ')}`, ExitCode.InvalidInput);
   }
   return raw as DeployRequestInput;
+}
+
+/**
+ * --plan excludes the flags that say what to deploy and where (the plan says it); without --plan, --from and --to
+ * are required (with commander's wording).
+ */
+function checkPlanFlags(f: DeployFlags): void {
+  if (f.plan === undefined) {
+    for (const [flag, v] of [
+      ['--from <env>', f.from],
+      ['--to <env>', f.to],
+    ] as const)
+      if (v === undefined)
+        throw new CliError(
+          `required option '${flag}' not specified (or give --plan <deployment key>)`,
+          ExitCode.InvalidInput,
+        );
+    if (f.operatorPlanOnStop !== undefined)
+      throw new CliError('--operator-plan-on-stop: only with --plan <deployment key>', ExitCode.InvalidInput);
+    return;
+  }
+  const given = [
+    ...(f.app ?? []).map((v) => `--app ${quoteValue(v)}`),
+    ...(f.versionKey ?? []).map((v) => `--version-key ${quoteValue(v)}`),
+    ...(f.zone ?? []).map((v) => `--zone ${quoteValue(v)}`),
+    ...(f.from !== undefined ? [`--from ${quoteValue(f.from)}`] : []),
+    ...(f.to !== undefined ? [`--to ${quoteValue(f.to)}`] : []),
+  ];
+  if (given.length)
+    throw new CliError(
+      `--plan: the plan names its applications, source and target; --plan cannot be combined with --app, ` +
+        `--version-key, --zone, --from or --to (got ${given.join(', ')})`,
+      ExitCode.InvalidInput,
+    );
 }
 
 /** The flag a person typed for a schema path (the longest known prefix), else the path itself. */
@@ -227,9 +272,12 @@ export function startOptions(
             { key: sa.requestedBy, value: parsed.requestedBy },
             { key: sa.status, value: 'none' },
             { key: sa.gate, value: 'none' },
-            { key: sa.applications, value: parsed.applications.map((a) => a.app ?? a.versionKey ?? '?') },
-            { key: sa.source, value: parsed.source },
-            { key: sa.target, value: parsed.target },
+            ...(parsed.applications.length
+              ? [{ key: sa.applications, value: parsed.applications.map((a) => a.app ?? a.versionKey ?? '?') }]
+              : []),
+            ...(parsed.source !== undefined ? [{ key: sa.source, value: parsed.source }] : []),
+            ...(parsed.target !== undefined ? [{ key: sa.target, value: parsed.target }] : []),
+            ...(parsed.planKey !== undefined ? [{ key: sa.deploymentKey, value: parsed.planKey }] : []),
           ],
         }
       : {}),
@@ -259,6 +307,7 @@ export const startOrAttach = (client: Client, request: DeployRequestInput, taskQ
 
 /** A stable ID for a request: repeating the same request attaches to the running deployment. */
 export function defaultWorkflowId(req: DeployRequestInput): string {
+  if (req.planKey) return `deploy-plan-${req.planKey.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`;
   const apps = req.applications.map((a) => a.app ?? a.versionKey ?? '').sort();
   const digest = createHash('sha256')
     .update(JSON.stringify({ apps, source: req.source, target: req.target, notes: req.notes ?? '' }))
@@ -281,6 +330,10 @@ const REQUEST_SIGNATURE_MINUTES = 30;
 export function checkRequestSigning(f: DeployFlags, requestedBy: string): void {
   if (f.signWith === undefined) return;
   const invalid = (m: string) => new CliError(m, ExitCode.InvalidInput);
+  if (f.plan !== undefined)
+    throw invalid(
+      '--sign-with: a request that takes over a plan (--plan) cannot be signed; sign the decisions instead',
+    );
   if (!f.signWith.trim()) throw invalid('--sign-with: expected the path of an SSH key file, got ""');
   const p = Principal.safeParse(requestedBy);
   if (!p.success)
@@ -301,13 +354,16 @@ export async function signDeployRequest(
   keyPath: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DeployRequestInput> {
+  const { source, target } = request;
+  if (source === undefined || target === undefined)
+    throw new CliError('--sign-with: only a request with --from and --to can be signed', ExitCode.InvalidInput);
   try {
     const signedRequest = await signRequest(
       {
         workflowId,
         requestedBy: request.requestedBy,
-        source: request.source,
-        target: request.target,
+        source,
+        target,
         applications: request.applications,
         expiresInMinutes: REQUEST_SIGNATURE_MINUTES,
       },
@@ -411,11 +467,21 @@ export function addPolicyOptions(cmd: Command): Command {
 export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>, io: Io) =>
   addPolicyOptions(new Command('deploy'))
     .description('Deploy applications from one LifeTime environment to another')
-    .requiredOption('--app <name|key>', 'application name or key in the source (repeatable)', collect, [])
+    .option('--app <name|key>', 'application name or key in the source (repeatable)', collect, [])
     .option('--version-key <key>', 'an application version key to deploy as is (repeatable)', collect)
     .option('--zone <key>', 'deployment zone key for the app at the same position (repeatable)', collect)
-    .requiredOption('--from <env>', 'source environment name or key')
-    .requiredOption('--to <env>', 'target environment name or key')
+    .option('--from <env>', 'source environment name or key (required unless --plan)')
+    .option('--to <env>', 'target environment name or key (required unless --plan)')
+    .option(
+      '--plan <deployment key>',
+      'take over a saved plan built in LifeTime (instead of --app/--version-key/--zone/--from/--to); it is never deleted',
+    )
+    .addOption(
+      new Option(
+        '--operator-plan-on-stop <action>',
+        'with --plan: what cancel or the deadline does to the plan once running (default abort)',
+      ).choices(['abort', 'leave']),
+    )
     .option('--notes <text>', 'notes for the deployment plan')
     .option(
       '--requested-by <name>',
@@ -436,7 +502,8 @@ Examples:
   $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production --wait
   $ lifetime-deploy deploy --app HRCore --app PayrollPortal --from Development --to Quality --on-conflict reject
   $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production \\
-      --approver alice --approver bob --on-intervention deployment_prepared=continue --json`,
+      --approver alice --approver bob --on-intervention deployment_prepared=continue --json
+  $ lifetime-deploy deploy --plan 3f1c7a52-9d7e-4b8e-a0c4-2f6e8f1d9b10 --wait`,
     )
     .action(async (opts: DeployFlags) => {
       checkRequestSigning(opts, buildRequest(opts).requestedBy); // validate before connecting: bad input never reaches Temporal

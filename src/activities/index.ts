@@ -16,7 +16,15 @@ import {
   type Environment,
 } from '../lifetime';
 import { releaseActivities } from './release';
-import type { AppRequest, EnvRef, FailureType, LogLine, MissingMapping, ResolvedApp } from '../workflows/messages';
+import type {
+  AppRequest,
+  EnvRef,
+  FailureType,
+  LogLine,
+  MissingMapping,
+  ResolvedApp,
+  TargetUnavailability,
+} from '../workflows/messages';
 
 /** An ApplicationFailure whose type is one of the workflow's failure types. */
 function failure(type: FailureType, message: string, nonRetryable: boolean): ApplicationFailure {
@@ -99,6 +107,17 @@ export function versionInSource(
     deploymentZoneKey,
     isModified: inSource.IsModified ?? false,
   };
+}
+
+/**
+ * A refusal of `start` / `continue` because the target is in maintenance mode or offline (reference §5.1, §7.6),
+ * read from LifeTime's message ("in maintenance mode", "is offline": LifeTime documents no code or wording for
+ * it, so a conflict that merely names an application "Maintenance…" is not taken for it), or undefined.
+ */
+export function unavailableTarget(refusal: string): TargetUnavailability | undefined {
+  if (/\bin maintenance mode\b/i.test(refusal)) return { kind: 'maintenance mode', lifetime: refusal };
+  if (/\bis offline\b/i.test(refusal)) return { kind: 'offline', lifetime: refusal };
+  return undefined;
 }
 
 export const createActivities = (lt: LifeTimeClient) => {
@@ -276,6 +295,58 @@ export const createActivities = (lt: LifeTimeClient) => {
       });
     },
 
+    /**
+     * `--plan`: steps 1–3 in one: read a plan someone built in LifeTime (its environments, applications and status),
+     * with names for display. A plan that does not exist is a non-retryable PlanNotUsable; its status is returned
+     * for the workflow to judge.
+     */
+    async readPlan(key: string): Promise<{
+      status: DeploymentStatus;
+      source: EnvRef;
+      target: EnvRef;
+      apps: ResolvedApp[];
+      notes: string;
+      detailsUrl?: string;
+    }> {
+      return guard(async () => {
+        let details;
+        try {
+          details = await lt.deployments.get(key, opts());
+        } catch (err) {
+          if (isLifeTimeError(err) && err.status === 404)
+            throw failure('PlanNotUsable', `deployment plan ${key} was not found in LifeTime`, true);
+          throw err;
+        }
+        const plan = details.Deployment;
+        const status = (await lt.deployments.status(key, opts())).DeploymentStatus;
+        const envs = await lt.environments.list(opts());
+        const env = (k: string | undefined): EnvRef => ({
+          key: k ?? '',
+          name: envs.find((e) => e.Key === k)?.Name ?? k ?? '?',
+        });
+        const apps: ResolvedApp[] = [];
+        for (const op of plan.ApplicationOperations ?? []) {
+          const app = op.ApplicationKey ? await readApp(op.ApplicationKey) : undefined;
+          const label = op.DeploymentOperation?.replace(/^Deploy\s+/i, '').trim();
+          apps.push({
+            ...(app ? { key: app.Key } : op.ApplicationKey ? { key: op.ApplicationKey } : {}),
+            name: app?.Name ?? op.ApplicationKey ?? op.ApplicationVersionKey ?? '?',
+            versionKey: op.ApplicationVersionKey ?? '',
+            ...(label ? { versionLabel: label } : {}),
+            deploymentZoneKey: op.DeploymentZoneKey ?? '',
+          });
+        }
+        return {
+          status,
+          source: env(plan.SourceEnvironmentKey),
+          target: env(plan.TargetEnvironmentKey),
+          apps,
+          notes: plan.Notes ?? '',
+          detailsUrl: plan.DetailsURL,
+        };
+      });
+    },
+
     /** Step 4: plan details (runs LifeTime's validation); conflicts in readable form. */
     async getPlan(key: string): Promise<{
       conflicts: string[];
@@ -300,8 +371,9 @@ export const createActivities = (lt: LifeTimeClient) => {
 
     /**
      * Step 5: start. After a failed or lost reply (a retry) our plan is read first: a started plan is not started
-     * again. A refusal (400) is explained from what LifeTime shows: our plan already started → started; another
-     * active plan on the target → busy (a policy matter for the workflow: wait or fail); otherwise → StartRefused.
+     * again. A refusal (400) is explained from what LifeTime shows: our plan already started → started; the target in
+     * maintenance mode or offline → unavailable, and another active plan on the target → busy (both a policy matter
+     * for the workflow: wait or fail); otherwise → StartRefused.
      */
     async startPlan(input: {
       key: string;
@@ -309,7 +381,7 @@ export const createActivities = (lt: LifeTimeClient) => {
       redeployOutdated: boolean;
       /** Start despite conflicts (they were approved at the gate). */
       continueWithErrors?: boolean;
-    }): Promise<{ started: boolean; busy?: string; reconciled?: string }> {
+    }): Promise<{ started: boolean; busy?: string; unavailable?: TargetUnavailability; reconciled?: string }> {
       return guard(async () => {
         if (activityInfo().attempt > 1 && (await isStarted(input.key))) {
           return { started: true, reconciled: 'the plan was already started (the reply to an earlier start was lost)' };
@@ -326,6 +398,8 @@ export const createActivities = (lt: LifeTimeClient) => {
             if (await isStarted(input.key)) {
               return { started: true, reconciled: `the plan was already started (LifeTime answered: ${text})` };
             }
+            const unavailable = unavailableTarget(text);
+            if (unavailable) return { started: false, unavailable };
             const other = await activePlanOn(input.targetKey, input.key);
             if (other) return { started: false, busy: `plan ${other.key} is ${other.status} on the target (${text})` };
             if (attempt >= 2) throw failure('StartRefused', `LifeTime refused to start the plan: ${text}`, true);
@@ -353,12 +427,13 @@ export const createActivities = (lt: LifeTimeClient) => {
     /**
      * `continue` or `abort`. After a failed or lost reply (a retry), or on a refusal (400), the plan is read: a
      * command that took effect (continued: no longer waiting; aborted: aborting or aborted) is reported as accepted
-     * and not sent again. Any other refusal is returned (not thrown): the workflow decides what it means.
+     * and not sent again. Any other refusal is returned (not thrown): the workflow decides what it means (a `continue`
+     * refused for a target in maintenance mode or offline comes with `unavailable`).
      */
     async sendCommand(input: {
       key: string;
       command: Exclude<DeploymentCommand, 'start'>;
-    }): Promise<{ accepted: boolean; refusal?: string; reconciled?: string }> {
+    }): Promise<{ accepted: boolean; refusal?: string; unavailable?: TargetUnavailability; reconciled?: string }> {
       return guard(async () => {
         if (activityInfo().attempt > 1) {
           const done = await tookEffect(input.key, input.command);
@@ -373,7 +448,8 @@ export const createActivities = (lt: LifeTimeClient) => {
           const refusal = (err.lifetimeErrors ?? []).join(' ') || err.message;
           const done = await tookEffect(input.key, input.command);
           if (done) return { accepted: true, reconciled: `${input.command} had taken effect (${done})` };
-          return { accepted: false, refusal };
+          const unavailable = input.command === 'continue' ? unavailableTarget(refusal) : undefined;
+          return { accepted: false, refusal, ...(unavailable ? { unavailable } : {}) };
         }
       });
     },

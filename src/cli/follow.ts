@@ -85,6 +85,7 @@ export async function follow(
   let lastGate = 0;
   let lastDecisions = 0;
   let lastUnreadable = '';
+  let lastUnavailable = '';
   const interval = opts.intervalMs ?? 1000;
   let lastRetry = '';
   let checkedWorker = false;
@@ -126,6 +127,12 @@ export async function follow(
           );
         else if (lastUnreadable) io.err('  LifeTime readable again');
         lastUnreadable = unreadable;
+      }
+      const unavailable = s.targetUnavailable?.reason ?? '';
+      if (unavailable !== lastUnavailable) {
+        if (unavailable) io.err(`  ⏸ ${unavailable}; waiting (busy-target policy)`);
+        else if (lastUnavailable) io.err('  target available again');
+        lastUnavailable = unavailable;
       }
       for (const d of s.decisions.slice(lastDecisions)) io.err(decisionLine(d));
       lastDecisions = s.decisions.length;

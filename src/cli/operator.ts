@@ -297,6 +297,8 @@ export async function status(
           `step: ${s.step}; plan: ${s.deploymentKey ?? '-'}; LifeTime: ${s.lifetimeStatus ?? '-'}${s.info ? ` / ${s.info}` : ''}; polls: ${s.polls}`,
         );
         if (s.detailsUrl) io.out(`in LifeTime: ${s.detailsUrl}`);
+        if (s.planOwned === false) io.out('plan built in LifeTime (not by this deployment): never deleted by it');
+        if (s.targetUnavailable) io.out(`waiting: ${s.targetUnavailable.reason} (since ${s.targetUnavailable.since})`);
         for (const l of s.log.slice(-5)) io.out(`  │ ${l.message}`);
         for (const l of gateInstructions(workflowId, s)) io.out(l);
       }

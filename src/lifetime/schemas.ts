@@ -61,6 +61,13 @@ export const Environment = z.looseObject({
 export type Environment = z.infer<typeof Environment>;
 export const EnvironmentList = z.array(Environment);
 
+/** Body of E17 `PUT /environments/{key}/maintenancemode` (MaintenanceModeSetting). */
+export const MaintenanceModeSetting = z.object({
+  IsMaintenanceModeEnabled: z.boolean(),
+  Reason: z.string().optional(),
+});
+export type MaintenanceModeSetting = z.input<typeof MaintenanceModeSetting>;
+
 export const DeploymentTechnology = z.looseObject({ Key: z.string().optional(), Name: z.string().optional() });
 export const DeploymentZone = z.looseObject({
   Key: Key,

@@ -1,6 +1,7 @@
 /**
  * The admin API under `/_sim/` (no authentication; never part of the LifeTime base path): request log,
- * reset, plans, scenarios, presets, faults, manual advance and configuration. Bodies are JSON; errors use
+ * reset, plans, scenarios, presets, faults, manual advance, configuration and environment availability
+ * (maintenance mode, offline). Bodies are JSON; errors use
  * the same `{ Errors, StatusCode }` shape as LifeTime.
  */
 import type { SimCore } from './core';
@@ -53,4 +54,7 @@ export const adminRoutes: Route<SimCore>[] = [
   route('GET', '/config', (sim) => json(200, sim.config)),
   route('POST', '/config', (sim, _p, body) => json(200, sim.setConfig(body))),
   route('GET', '/data', (sim) => json(200, sim.data())),
+  route('GET', '/environments/{key}', (sim, p) => json(200, sim.environmentAvailability(p.key!))),
+  route('POST', '/environments/{key}/maintenance', (sim, p, body) => json(200, sim.setMaintenance(p.key!, body))),
+  route('POST', '/environments/{key}/offline', (sim, p, body) => json(200, sim.setOffline(p.key!, body))),
 ];

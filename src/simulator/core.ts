@@ -42,6 +42,20 @@ export const AdvanceRequest = z.strictObject({
   phases: z.number().int().min(1).default(1),
 });
 export type AdvanceRequest = z.input<typeof AdvanceRequest>;
+/** Admin: maintenance mode of an environment (`reason` is what LifeTime shows with its refusals). */
+export const MaintenanceRequest = z.strictObject({ on: z.boolean(), reason: z.string().max(1000).default('') });
+export type MaintenanceRequest = z.input<typeof MaintenanceRequest>;
+/** Admin: an environment offline (`IsOffline`). */
+export const OfflineRequest = z.strictObject({ on: z.boolean() });
+export type OfflineRequest = z.input<typeof OfflineRequest>;
+/** An environment's availability for deployments, as the admin API shows it. */
+export interface EnvironmentAvailability {
+  key: string;
+  name: string;
+  maintenance: boolean;
+  maintenanceReason: string;
+  offline: boolean;
+}
 
 export interface PresetResult {
   preset: string;
@@ -135,6 +149,37 @@ export class SimCore {
     this.plans.tickAll();
     return this.plans.advance(req.key, req.phases).map((p) => this.views.plan(p));
   }
+  private envRef(ref: string) {
+    const env = this.world.envByRef(ref);
+    if (!env) throw fail(404, `unknown environment ${JSON.stringify(ref)}`);
+    return env;
+  }
+  private availability(ref: string): EnvironmentAvailability {
+    const env = this.envRef(ref);
+    return {
+      key: env.key,
+      name: env.name,
+      maintenance: env.maintenance?.enabled ?? false,
+      maintenanceReason: env.maintenance?.reason ?? '',
+      offline: env.offline ?? false,
+    };
+  }
+  /** Admin: maintenance mode on/off for an environment (key or name). */
+  setMaintenance(ref: string, raw: unknown): EnvironmentAvailability {
+    const req = parseAdmin(MaintenanceRequest, raw, 'maintenance');
+    this.world.setMaintenance(this.envRef(ref), req.on, req.reason);
+    return this.availability(ref);
+  }
+  /** Admin: an environment (key or name) offline or back online. */
+  setOffline(ref: string, raw: unknown): EnvironmentAvailability {
+    const req = parseAdmin(OfflineRequest, raw, 'offline');
+    this.envRef(ref).offline = req.on;
+    return this.availability(ref);
+  }
+  environmentAvailability(ref: string): EnvironmentAvailability {
+    return this.availability(ref);
+  }
+
   setConfig(raw: unknown): SimConfig {
     const req = parseAdmin(ConfigRequest, raw, 'config');
     this.plans.tickAll();

@@ -59,6 +59,10 @@ export const SimEnvironment = z.strictObject({
   twoStepDeployment: z.boolean().default(false),
   dbConnections: z.array(z.string().min(1)).optional(),
   dbMappings: z.array(SimDbMapping).default([]),
+  /** Maintenance mode (E17 `PUT /environments/{key}/maintenancemode`, or the admin API): `start` and `continue` are refused. */
+  maintenance: z.strictObject({ enabled: z.boolean(), reason: z.string().default('') }).optional(),
+  /** Offline (`IsOffline`): `start` and `continue` are refused. */
+  offline: z.boolean().optional(),
 });
 
 export const SimModule = z.strictObject({

@@ -12,7 +12,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { SimCore, type AdvanceRequest, type ConfigRequest, type PresetResult, type RequestRecord } from './core';
+import {
+  SimCore,
+  type AdvanceRequest,
+  type ConfigRequest,
+  type EnvironmentAvailability,
+  type MaintenanceRequest,
+  type OfflineRequest,
+  type PresetResult,
+  type RequestRecord,
+} from './core';
 import { loadDataFile, parseSimData, type SimData, type SimDataInput } from './data';
 import type { FaultsRequest, FaultsState } from './faults';
 import { generateApplications } from './generate';
@@ -79,6 +88,10 @@ export interface SimulatorHandle {
   config(): SimConfig;
   /** The current infrastructure (environments, applications, versions, what runs where). */
   data(): SimData;
+  /** Maintenance mode on/off for an environment (key or name); LifeTime then refuses `start` and `continue`. */
+  setMaintenance(environment: string, req: MaintenanceRequest): EnvironmentAvailability;
+  /** An environment (key or name) offline or back online; LifeTime then refuses `start` and `continue`. */
+  setOffline(environment: string, req: OfflineRequest): EnvironmentAvailability;
 }
 
 const Options = z.strictObject({
@@ -153,6 +166,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setConfig: (req) => after(() => sim.setConfig(req)),
     config: () => ({ ...sim.config }),
     data: () => sim.data(),
+    setMaintenance: (environment, req) => after(() => sim.setMaintenance(environment, req)),
+    setOffline: (environment, req) => after(() => sim.setOffline(environment, req)),
   };
 }
 
@@ -170,7 +185,15 @@ export {
   type Step,
   type ProfileInput,
 } from './profile';
-export type { RequestRecord, PresetResult, AdvanceRequest, ConfigRequest } from './core';
+export type {
+  RequestRecord,
+  PresetResult,
+  AdvanceRequest,
+  ConfigRequest,
+  EnvironmentAvailability,
+  MaintenanceRequest,
+  OfflineRequest,
+} from './core';
 export type { FaultsRequest, FaultsState } from './faults';
 export type { AddPlanRequest, SimConfig } from './plans';
 export type { PresetRequest, ScenarioEntry, ScenarioRequest, Scenario, InterventionSpec } from './scenario';

@@ -9,6 +9,7 @@ import {
   DeploymentCommand,
   DeploymentCreate,
   DeploymentUpdate,
+  MaintenanceModeSetting,
 } from '../lifetime/schemas';
 import type { SimCore } from './core';
 import { empty, json, parseBody, queryBool, queryParam, text, type Reply, type Request, type Route } from './http';
@@ -61,6 +62,12 @@ export const lifetimeRoutes: Route<SimCore>[] = [
   route('GET', '/environments/{EnvironmentKey}/', (sim, p) =>
     json(200, sim.world.environmentBody(mustEnv(sim, p.EnvironmentKey!))),
   ),
+  route('PUT', '/environments/{EnvironmentKey}/maintenancemode/', (sim, p, req) => {
+    const env = mustEnv(sim, p.EnvironmentKey!);
+    const body = parseBody(req, MaintenanceModeSetting, 'MaintenanceModeSetting');
+    sim.world.setMaintenance(env, body.IsMaintenanceModeEnabled, body.Reason ?? '');
+    return empty(200);
+  }),
   route('GET', '/environments/{EnvironmentKey}/deploymentzones/', (sim, p) => {
     const env = sim.world.env(p.EnvironmentKey!);
     if (!env) throw fail(404, `Failed to retrieve the deployment zones of environment with key: ${p.EnvironmentKey}.`);

@@ -23,7 +23,11 @@ export interface SimConfig {
   progression: 'wall' | 'per-poll';
   parallelLimit: number;
 }
-export type StoredPlan = PlanRecord & { held?: boolean };
+/**
+ * `tagAndDeploy`: the plan has applications marked "Tag & Deploy" in LifeTime's UI, so LifeTime refuses every
+ * command on it through the API (reference §5.1, §7.5).
+ */
+export type StoredPlan = PlanRecord & { held?: boolean; tagAndDeploy?: boolean };
 type CreateInput = z.output<typeof DeploymentCreate>;
 
 export const AddPlanRequest = z.strictObject({
@@ -43,6 +47,11 @@ export const AddPlanRequest = z.strictObject({
   /** Finish after refusing this many `start` commands on its target. */
   releaseAfterRefusedStarts: z.number().int().min(1).optional(),
   outcome: Outcome.optional(),
+  /**
+   * false: a plan with applications marked "Tag & Deploy" in LifeTime's UI; LifeTime refuses `start`, `continue`
+   * and `abort` on it through the API (400). Default true.
+   */
+  startableByApi: z.boolean().default(true),
 });
 export type AddPlanRequest = z.input<typeof AddPlanRequest>;
 
@@ -233,6 +242,7 @@ export class PlanStore {
       throw fail(400, `Command start can't be executed for deployment ${key}. ${why}`);
     };
     if (plan.started) refuse(`The deployment is already ${plan.status === 'saved' ? 'starting' : plan.status}.`);
+    this.refuseCommand(plan, 'start');
     if (plan.operations.length === 0 && !plan.foreign) refuse('The deployment plan has no applications.');
     const scenario = this.scenarioOf(plan);
     const validation = this.validate(plan);
@@ -281,6 +291,23 @@ export class PlanStore {
     }
   }
 
+  /**
+   * LifeTime's refusals of a command that do not depend on the plan's progress: a "Tag & Deploy" plan (every
+   * command), a target in maintenance mode or offline (`start` and `continue`).
+   */
+  private refuseCommand(plan: StoredPlan, command: 'start' | 'continue' | 'abort'): void {
+    const head = `Command ${command} can't be executed for deployment ${plan.key}.`;
+    if (plan.tagAndDeploy)
+      throw fail(
+        400,
+        `${head} The deployment plan has applications marked for Tag & Deploy; run it in LifeTime's console.`,
+      );
+    if (command === 'abort') return;
+    const target = this.world.env(plan.target);
+    const why = target && this.world.unavailability(target);
+    if (why) throw fail(400, `${head} ${why}`);
+  }
+
   continue(key: string): void {
     const plan = this.must(key);
     if (!plan.waiting)
@@ -288,6 +315,7 @@ export class PlanStore {
         400,
         `Command continue can't be executed for deployment ${key}. It is not waiting for user intervention (status ${plan.status}).`,
       );
+    this.refuseCommand(plan, 'continue');
     this.engine.resume(plan, this.now(), this.account);
   }
 
@@ -298,6 +326,7 @@ export class PlanStore {
       throw fail(400, `Command abort can't be executed for deployment ${key}. ${why}`);
     };
     if (!plan.started) refuse('The deployment has not started; delete it instead.');
+    this.refuseCommand(plan, 'abort');
     if (isDone(plan) || plan.status === 'aborting') refuse(`The deployment is ${plan.status}.`);
     if (!plan.waiting && plan.stepIndex >= plan.pointOfNoReturn)
       refuse(`The deployment is already being applied to the ${this.envName(plan.target)} environment.`);
@@ -381,6 +410,7 @@ export class PlanStore {
     plan.foreign = true;
     plan.createdBy = plan.startedBy = { name: 'Another Team', username: 'another.team' };
     if (req.releaseAfterRefusedStarts !== undefined) plan.releaseAfterRefusedStarts = req.releaseAfterRefusedStarts;
+    if (!req.startableByApi) plan.tagAndDeploy = true;
     this.plans.push(plan);
     if (req.status === 'saved') return plan;
     const finished =

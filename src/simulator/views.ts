@@ -36,6 +36,8 @@ export interface PlanView {
   foreign: boolean;
   /** A foreign plan that only moves when advanced, aborted or released. */
   held: boolean;
+  /** false: a "Tag & Deploy" plan; LifeTime refuses every command on it through the API. */
+  startableByApi: boolean;
   applications: {
     applicationKey: string;
     applicationName: string;
@@ -155,6 +157,7 @@ export class Views {
       started: plan.started,
       foreign: plan.foreign,
       held: Boolean(plan.held),
+      startableByApi: !plan.tagAndDeploy,
       applications: plan.operations.map((o) => ({
         applicationKey: o.applicationKey,
         applicationName: this.world.app(o.applicationKey)?.name ?? '',

@@ -133,7 +133,23 @@ export class World {
       ApplicationServer: env.applicationServer,
       DatabaseProvider: env.databaseProvider,
       IsCloudEnvironment: env.isCloudEnvironment,
+      ...(env.offline !== undefined ? { IsOffline: env.offline } : {}),
     };
+  }
+
+  /**
+   * Why LifeTime refuses `start` / `continue` on plans to this environment (reference §5.1, §7.6): maintenance mode or
+   * offline; undefined when it is available.
+   */
+  unavailability(env: SimEnvironment): string | undefined {
+    if (env.maintenance?.enabled)
+      return `The ${env.name} environment is in maintenance mode${env.maintenance.reason ? ` (${env.maintenance.reason})` : ''}.`;
+    if (env.offline) return `The ${env.name} environment is offline.`;
+    return undefined;
+  }
+
+  setMaintenance(env: SimEnvironment, enabled: boolean, reason: string): void {
+    env.maintenance = { enabled, reason };
   }
 
   zoneBody(z: Zone): ZoneBody {

@@ -1,6 +1,7 @@
 /**
  * The commands that change a plan (delete, continue, abort), and the cleanup after cancellation, the deadline or a
- * failure: delete a saved plan; abort a running one and follow it to its end with the one follow loop.
+ * failure: delete a saved plan; abort a running one and follow it to its end with the one follow loop. A plan built
+ * in LifeTime (`planOwned: false`) is never deleted, and aborted only when `operatorPlanOnStop` is `abort`.
  */
 import { isTerminalStatus } from '../lifetime/schemas';
 import { act, commands } from './activity-proxies';
@@ -12,6 +13,10 @@ export async function deletePlan(d: Deployment): Promise<void> {
   const { s } = d;
   const key = s.deploymentKey!;
   d.step('cleanup');
+  if (s.planOwned === false) {
+    s.cleanup = `plan ${key} left as it was: saved (built in LifeTime, not by this deployment; never deleted)`;
+    return;
+  }
   const r = await act.commands.deletePlan.executeWithOptions({ ...commands, summary: `Delete plan ${key}` }, [key]);
   s.cleanup = r.deleted ? `plan ${key} deleted` : `plan ${key} could not be deleted: ${r.refusal}`;
   if (r.deleted) s.planDeleted = true;
@@ -60,6 +65,10 @@ export async function cleanUp(d: Deployment, resumed = false): Promise<Ended> {
       if (ending === 'failed') {
         // Started after all (e.g. a start whose replies were all lost): a failure is not a decision to abort.
         s.cleanup = `plan ${key} left to LifeTime as it was (${st.status}); it was not aborted`;
+        return ending;
+      }
+      if (s.planOwned === false && d.req.policies.operatorPlanOnStop === 'leave') {
+        s.cleanup = `plan ${key} left as it was: ${st.status} (built in LifeTime; operatorPlanOnStop is "leave")`;
         return ending;
       }
       if (st.status !== 'aborting') {

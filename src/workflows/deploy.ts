@@ -9,6 +9,7 @@ import { describeIssues } from './describe-issues';
 import { CONTINUE_AS_NEW, Deployment, DeploymentFailure, type Ended } from './deployment';
 import { followPlan } from './follow';
 import { DeployRequest, type DeployRequestInput, type DeployResult, type DeployState } from './messages';
+import { readOperatorPlan } from './operator-plan';
 import { intervene } from './plan-gates';
 import { verifyRequester } from './requester';
 import { initialState, toResult } from './state';
@@ -27,9 +28,13 @@ export async function deployApplications(raw: DeployRequestInput, resume?: Deplo
 async function runSteps(d: Deployment): Promise<Ended> {
   const { s } = d;
   if (d.req.signedRequest !== undefined && !s.requester) await verifyRequester(d); // the requester, proven
-  if (!s.target) await resolveEnvironments(d); // 1
-  if (!s.applications.length) await resolveVersions(d); // 2
-  if (!s.deploymentKey) await createPlan(d); // 3
+  if (d.req.planKey) {
+    if (!s.deploymentKey) await readOperatorPlan(d); // 1–3: a plan built in LifeTime (operator-plan.ts)
+  } else {
+    if (!s.target) await resolveEnvironments(d); // 1
+    if (!s.applications.length) await resolveVersions(d); // 2
+    if (!s.deploymentKey) await createPlan(d); // 3
+  }
   if (!s.conflictsCleared) {
     const decision = await checkConflicts(d); // 4
     if (decision !== 'approve') return decision === 'reject' ? 'rejected' : decision;

@@ -231,7 +231,7 @@ export class Deployment {
       applications: s.applications.length
         ? s.applications.map((a) => ({ name: a.name, ...(a.versionLabel ? { version: a.versionLabel } : {}) }))
         : req.applications.map((a) => ({ name: a.app ?? a.versionKey ?? '?' })),
-      route: [s.source?.name ?? req.source, s.target?.name ?? req.target],
+      route: [s.source?.name ?? req.source ?? '?', s.target?.name ?? req.target ?? '?'],
       requestedBy: req.requestedBy,
       ...(s.deploymentKey ? { deploymentKey: s.deploymentKey } : {}),
       ...(s.detailsUrl ? { detailsUrl: s.detailsUrl } : {}),

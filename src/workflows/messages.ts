@@ -154,6 +154,14 @@ export const Policies = z.strictObject({
    * before the deployment ends `failed` (LifeTimeUnreadable). The plan is never aborted or deleted for them.
    */
   lifeTimeErrorsMaxMinutes: minutes('lifeTimeErrorsMaxMinutes').default(12 * 60),
+  /**
+   * A plan built by a person in LifeTime (`planKey`) that is running when the deployment is cancelled or passes its
+   * deadline: `abort` it (as the product does with its own plans) or `leave` it running in LifeTime. A plan that is
+   * not running is never touched (never deleted: it is not ours).
+   */
+  operatorPlanOnStop: z
+    .enum(['abort', 'leave'], { error: 'operatorPlanOnStop must be one of: abort, leave' })
+    .default('abort'),
   /** Continue-as-new once history holds this many events (also when the server suggests it). */
   continueAsNewAfterEvents: z.number().int().min(200).max(50_000).default(8_000),
 });
@@ -164,14 +172,19 @@ export const sameName = (name: string): string => name.trim().toLowerCase();
 
 export const DeployRequest = z
   .strictObject({
+    /** The applications to deploy; empty with `planKey` (the plan names them). */
     applications: z
       .array(AppRequest)
-      .min(1, { error: 'applications must list at least one application' })
       .max(LIMITS.applications, { error: `applications: at most ${LIMITS.applications} in one deployment` }),
-    /** Source environment name or key. */
-    source: nonEmpty('source'),
-    /** Target environment name or key. */
-    target: nonEmpty('target'),
+    /** Source environment name or key (not with `planKey`). */
+    source: nonEmpty('source').optional(),
+    /** Target environment name or key (not with `planKey`). */
+    target: nonEmpty('target').optional(),
+    /**
+     * Take over a plan a person built in LifeTime (status `saved`), by its deployment key: steps 1–3 become reading
+     * the plan; it is never deleted (it is not ours). Excludes `applications`, `source` and `target`.
+     */
+    planKey: nonEmpty('planKey').optional(),
     notes: text('notes', LIMITS.notes).default(''),
     redeployOutdated: z.boolean().default(false),
     requestedBy: nonEmpty('requestedBy'),
@@ -189,6 +202,27 @@ export const DeployRequest = z
     signedRequest: z.unknown().optional(),
   })
   .superRefine((r, ctx) => {
+    if (r.planKey !== undefined) {
+      for (const field of ['applications', 'source', 'target'] as const) {
+        const given = field === 'applications' ? r.applications.length > 0 : r[field] !== undefined;
+        if (given)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `${field} must not be given with planKey (the plan names its applications and environments)`,
+          });
+      }
+      return;
+    }
+    if (r.applications.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['applications'],
+        message: 'applications must list at least one application',
+      });
+    for (const field of ['source', 'target'] as const)
+      if (r[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required (or give planKey)` });
     const seen = new Set<string>();
     r.applications.forEach((a, i) => {
       if (!a.app && !a.versionKey) {
@@ -208,7 +242,7 @@ export const DeployRequest = z
       }
       seen.add(id);
     });
-    if (r.source === r.target) {
+    if (r.source !== undefined && r.source === r.target) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: `target must differ from source ("${r.source}")` });
     }
   });
@@ -258,6 +292,7 @@ export const stateQuery = defineQuery<DeployState>('state');
 export type Step =
   | 'resolve-environments'
   | 'resolve-versions'
+  | 'read-plan'
   | 'create-plan'
   | 'check-conflicts'
   | 'conflict-gate'
@@ -287,6 +322,13 @@ export type FailureType =
   | 'UnknownApplicationVersion'
   /** The target ran another plan and the busy-target policy gave up (fail, or waited past its limit). */
   | 'TargetBusy'
+  /**
+   * LifeTime refused `start` or `continue` because the target is in maintenance mode or offline, and the busy-target
+   * policy gave up (fail, or waited past its limit); the message carries LifeTime's reason.
+   */
+  | 'TargetUnavailable'
+  /** The plan given with `planKey` cannot be taken over: not found in LifeTime, or not `saved`. */
+  | 'PlanNotUsable'
   /** LifeTime finished the plan with errors. */
   | 'FinishedWithErrors'
   /** LifeTime refused `start` and the plan was neither started nor waiting for a busy target. */
@@ -303,6 +345,12 @@ export type FailureType =
 export interface Failure {
   type: FailureType;
   message: string;
+}
+
+/** LifeTime refused a command because the target is in maintenance mode or offline: which, and LifeTime's words. */
+export interface TargetUnavailability {
+  kind: 'maintenance mode' | 'offline';
+  lifetime: string;
 }
 
 export interface EnvRef {
@@ -384,6 +432,11 @@ export interface DeployState {
   deploymentKey?: string;
   /** Whether this workflow created the plan (or found its own plan after a lost response). */
   planReused?: boolean;
+  /**
+   * false: the plan was built by a person in LifeTime (`planKey`) and is not ours: never deleted; aborted only when
+   * running and `operatorPlanOnStop` says so. Absent: our own plan.
+   */
+  planOwned?: boolean;
   /** LifeTime's last reported status of the plan. */
   lifetimeStatus?: DeploymentStatus;
   /** We deleted the plan (it no longer exists in LifeTime; `lifetimeStatus` is its last status). */
@@ -417,6 +470,11 @@ export interface DeployState {
   detailsUrl?: string;
   /** When the busy-target wait began. */
   busySince?: string;
+  /**
+   * LifeTime refuses `start` or `continue` because the target is in maintenance mode or offline: since when, and
+   * why (with LifeTime's words). Cleared when LifeTime accepts the command.
+   */
+  targetUnavailable?: { since: string; reason: string };
   /** A decided `continue` / `abort` whose reply was lost or failed: sent again (after reading the plan). */
   pendingCommand?: 'continue' | 'abort';
   /** LifeTime could not be read (our own errors): since when, how often, the last error. Cleared by a good read. */
@@ -437,6 +495,8 @@ export interface DeployResult {
   requester?: DeployState['requester'];
   lifetimeStatus?: DeploymentStatus;
   planDeleted?: boolean;
+  /** false: an operator-built plan (`planKey`), never deleted by the deployment; `cleanup` says what became of it. */
+  planOwned?: boolean;
   deploymentKey?: string;
   /** LifeTime's link to the plan in its console, when LifeTime gives one. */
   detailsUrl?: string;

@@ -5,6 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import { INTERVENTION_INFOS, type InterventionInfo } from '../lifetime/schemas';
 import { act, commands, lookups } from './activity-proxies';
+import { continueWhenAvailable } from './availability';
 import { deletePlan, sendCommand } from './cleanup';
 import { CONTINUE_AS_NEW } from './continue-as-new';
 import type { Deployment } from './deployment';
@@ -25,7 +26,10 @@ export async function conflictGate(
     reason,
     conflicts,
     onApprove: 'start the plan despite the conflicts',
-    onReject: 'delete the plan; the deployment ends as rejected',
+    onReject:
+      d.s.planOwned === false
+        ? 'leave the plan in LifeTime as it is (saved; built in LifeTime, never deleted); the deployment ends as rejected'
+        : 'delete the plan; the deployment ends as rejected',
     policy:
       d.req.policies.conflicts === 'reject'
         ? { decision: 'reject', reason: `conflicts policy is "reject": ${reason}` }
@@ -151,6 +155,9 @@ export async function intervene(d: Deployment, info: string): Promise<boolean | 
     return true;
   }
   d.readable();
+  // A target in maintenance mode or offline: `continue` stays pending and is sent again (availability.ts).
+  if (!r.accepted && r.unavailable && command === 'continue') return continueWhenAvailable(d, r.unavailable);
+  if (r.accepted) s.targetUnavailable = undefined;
   s.pendingCommand = undefined;
   if (r.reconciled) addNote(s, r.reconciled);
   if (!r.accepted) {

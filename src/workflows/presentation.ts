@@ -10,17 +10,20 @@ export function summaryLine(req: DeployRequest, s?: DeployState): string {
   const names = s?.applications.length
     ? s.applications.map((a) => a.name)
     : req.applications.map((a) => a.app ?? a.versionKey ?? '?');
-  return `Deploy ${names.join(', ')}: ${s?.source?.name ?? req.source} → ${s?.target?.name ?? req.target}`;
+  if (req.planKey && !s?.target) return `Deploy plan ${req.planKey}`;
+  const plan = req.planKey ? ` (plan ${req.planKey})` : '';
+  return `Deploy ${names.join(', ')}: ${s?.source?.name ?? req.source} → ${s?.target?.name ?? req.target}${plan}`;
 }
 
 export const STEP_TEXT: Record<Step, string> = {
   'resolve-environments': 'Resolving the source and target environments',
   'resolve-versions': 'Resolving the application versions to deploy',
+  'read-plan': 'Reading the operator-built deployment plan in LifeTime',
   'create-plan': 'Creating the deployment plan in LifeTime',
   'check-conflicts': 'Checking the plan for conflicts',
   'conflict-gate': 'Waiting for a decision: the plan has conflicts',
   start: 'Starting the deployment plan',
-  'wait-for-target': 'Waiting for the target environment to be free',
+  'wait-for-target': 'Waiting for the target environment to be free (another plan, maintenance mode or offline)',
   polling: 'Deploying: following the plan in LifeTime',
   'intervention-gate': 'Waiting for a decision: LifeTime needs user intervention',
   aborting: 'Aborting the plan in LifeTime',

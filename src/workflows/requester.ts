@@ -13,6 +13,13 @@ import { clip } from './state';
 
 export async function verifyRequester(d: Deployment): Promise<void> {
   const { req, s } = d;
+  const { source, target } = req;
+  if (source === undefined || target === undefined) {
+    throw new DeploymentFailure(
+      'InvalidRequest',
+      'a signed request must name its source and target (a request that takes over a plan cannot be signed); nothing was done in LifeTime',
+    );
+  }
   const parsed = SignedRequest.safeParse(req.signedRequest);
   if (!parsed.success) {
     throw new DeploymentFailure(
@@ -25,8 +32,8 @@ export async function verifyRequester(d: Deployment): Promise<void> {
     expected: {
       workflowId: workflowInfo().workflowId,
       requestedBy: req.requestedBy,
-      source: req.source,
-      target: req.target,
+      source,
+      target,
       applications: req.applications,
     },
     at: s.timings.requestedAt,

@@ -54,6 +54,7 @@ export function toResult(s: DeployState, outcome: Outcome, now: Date): DeployRes
     ...(s.requester ? { requester: s.requester } : {}),
     lifetimeStatus: s.lifetimeStatus,
     planDeleted: s.planDeleted,
+    ...(s.planOwned === false ? { planOwned: false } : {}),
     deploymentKey: s.deploymentKey,
     detailsUrl: s.detailsUrl,
     source: s.source,

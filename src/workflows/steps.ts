@@ -11,6 +11,7 @@ import type { Decision } from './gates';
 import { conflictGate } from './plan-gates';
 import { summaryLine } from './presentation';
 import { addNote, clip } from './state';
+import { markUnavailable, unavailableFailure } from './availability';
 
 /** Step 1: source and target environment names (or keys) → keys. */
 export async function resolveEnvironments(d: Deployment): Promise<void> {
@@ -18,7 +19,7 @@ export async function resolveEnvironments(d: Deployment): Promise<void> {
   d.step('resolve-environments');
   const envs = await act.lookups.resolveEnvironments.executeWithOptions(
     { ...lookups, summary: `Resolve environments ${req.source} → ${req.target}` },
-    [{ source: req.source, target: req.target }],
+    [{ source: req.source!, target: req.target! }],
   );
   s.source = envs.source;
   s.target = envs.target;
@@ -107,18 +108,23 @@ export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_A
         'StartRefused',
         `LifeTime refused to start the plan despite the approval of its conflict${n === 1 ? '' : 's'} ` +
           `(${s.approvedConflicts.join('; ')}): ${f.message.replace(/\.+$/, '')}. Solve the conflicts in LifeTime (or deploy the ` +
-          'applications they name together), then deploy again; the plan was deleted.',
+          'applications they name together), then deploy again; ' +
+          (s.planOwned === false ? 'the plan was left in LifeTime (it is not ours).' : 'the plan was deleted.'),
       );
     }
     if (r.started) {
       s.timings.startedAt = new Date().toISOString();
+      s.targetUnavailable = undefined;
       if (r.reconciled) addNote(s, r.reconciled);
       return;
     }
-    const why = r.busy ?? 'target busy';
+    // Maintenance mode / offline: the same policy as a busy target, with LifeTime's reason (availability.ts).
+    const why = r.unavailable ? markUnavailable(d, r.unavailable, 'start') : (r.busy ?? 'target busy');
+    if (!r.unavailable) s.targetUnavailable = undefined;
     s.busySince ??= new Date().toISOString();
     const waitUntil = Date.parse(s.busySince) + maxWaitMinutes * 60_000;
     if (action === 'fail' || Date.now() + checkIntervalSeconds * 1000 > waitUntil) {
+      if (r.unavailable) throw unavailableFailure(d, why, action === 'fail');
       throw new DeploymentFailure(
         'TargetBusy',
         action === 'fail'
@@ -127,7 +133,7 @@ export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_A
       );
     }
     if (s.step !== 'wait-for-target') {
-      addNote(s, `target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
+      if (!r.unavailable) addNote(s, `target ${s.target?.name} is busy (${why}); waiting up to ${maxWaitMinutes} min`);
       d.step('wait-for-target');
     }
     if (d.shouldContinueAsNew()) return CONTINUE_AS_NEW;

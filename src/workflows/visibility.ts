@@ -23,6 +23,9 @@ export function detailsText(req: DeployRequest, s: DeployState): string {
         s.unreadable.error,
     );
   }
+  if (s.targetUnavailable)
+    lines.push(`**Target unavailable** since ${s.targetUnavailable.since}: ${s.targetUnavailable.reason}`);
+  if (s.planOwned === false) lines.push('Plan built in LifeTime (not by this deployment): never deleted by it');
   const last = s.log[s.log.length - 1];
   if (last) lines.push(`Last log line: ${last.message}`);
   if (s.gate) {

@@ -6,7 +6,7 @@
  * a refusal).
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
+import { createActivities, unavailableTarget } from '../../src/activities';
 import { LifeTimeClient } from '../../src/lifetime/client';
 import { SEED_KEYS, startSimulator, type SimulatorHandle } from '../../src/simulator';
 
@@ -31,4 +31,16 @@ test('a plan created before 25 finished ones and started after them keeps the ta
     redeployOutdated: false,
   });
   expect(result).toEqual({ started: false, busy: expect.stringContaining(`plan ${early.key} is running`) });
+});
+
+test('a refusal for maintenance mode or an offline target is "unavailable"; a conflict naming a Maintenance app is not', () => {
+  const head = "Command start can't be executed for deployment k.";
+  expect(unavailableTarget(`${head} The Production environment is in maintenance mode (patching).`)).toEqual({
+    kind: 'maintenance mode',
+    lifetime: `${head} The Production environment is in maintenance mode (patching).`,
+  });
+  expect(unavailableTarget(`${head} The Production environment is offline.`)?.kind).toBe('offline');
+  expect(
+    unavailableTarget(`${head} The deployment plan has 1 conflict(s). Producer Element Missing: MaintenanceTools`),
+  ).toBeUndefined();
 });

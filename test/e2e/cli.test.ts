@@ -280,6 +280,12 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
       message: /required option '--to <env>' not specified/,
     },
     {
+      what: '--plan with --app/--from/--to',
+      args: ['--plan', '6f0c1a8e-2b7d-4c1e-9a3f-5d8e7b6a4c21', ...EB],
+      message:
+        /--plan: the plan names its applications, source and target; --plan cannot be combined with --app, --version-key, --zone, --from or --to \(got --app "EmployeeBackoffice", --from "Development", --to "Production"\)/,
+    },
+    {
       what: '--from Development --to Development',
       args: ['--app', 'EmployeeBackoffice', '--from', 'Development', '--to', 'Development'],
       message: /--to: target must differ from source \("Development"\) \(got "Development"\)/,

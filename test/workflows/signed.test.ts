@@ -192,8 +192,8 @@ test('a signed request: the requester is a verified principal, her own signed ap
     {
       workflowId: id,
       requestedBy: 'alice',
-      source: req.source,
-      target: req.target,
+      source: req.source!,
+      target: req.target!,
       applications: req.applications,
       expiresInMinutes: 30,
     },
@@ -205,8 +205,8 @@ test('a signed request: the requester is a verified principal, her own signed ap
     {
       workflowId: `${id}-forged`,
       requestedBy: 'alice',
-      source: req.source,
-      target: req.target,
+      source: req.source!,
+      target: req.target!,
       applications: req.applications,
       expiresInMinutes: 30,
     },
@@ -225,7 +225,14 @@ test('a signed request: the requester is a verified principal, her own signed ap
     },
   });
   const selfSigned = await signRequest(
-    { ...selfReq, workflowId: selfId, requestedBy: 'alice', expiresInMinutes: 30 },
+    {
+      workflowId: selfId,
+      requestedBy: 'alice',
+      source: selfReq.source!,
+      target: selfReq.target!,
+      applications: selfReq.applications,
+      expiresInMinutes: 30,
+    },
     { path: alice.priv, from: '--sign-with' },
   );
   const h3 = await r.start({ ...selfReq, signedRequest: selfSigned }, selfId);
