@@ -1,9 +1,10 @@
-/** `lifetime-deploy`: the command-line entry point (deploy, approve, reject, status, list, cancel, promote, manifest, rollback). */
+/** `lifetime-deploy`: the command-line entry point (deploy, approve, reject, status, list, cancel, promote, manifest, rollback, schedule). */
 import { Command, CommanderError } from 'commander';
 import { deployCommand } from '../starter';
 import { CliError, connect, ExitCode, processIo, type CliContext, type Io } from './common';
 import { operatorCommands } from './operator';
 import { releaseCommands } from './release';
+import { scheduleCommand } from './schedule';
 
 export function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
   const run = async (fn: (ctx: CliContext) => Promise<ExitCode>) => {
@@ -29,6 +30,7 @@ LIFETIME_DEPLOY_SIGNING_KEY (the SSH key that approve/reject sign with, as --sig
   program.addCommand(deployCommand(run, io));
   for (const c of operatorCommands(run, io, env)) program.addCommand(c);
   for (const c of releaseCommands(run, io)) program.addCommand(c);
+  program.addCommand(scheduleCommand(run, io, env));
   for (const c of program.commands)
     c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
