@@ -35,7 +35,7 @@ export const EXIT_CODE_DOCS: Record<keyof typeof ExitCode, string> = {
   Rejected: 'the deployment was rejected at a gate (the plan was deleted)',
   TimedOut: 'the deployment deadline passed (the plan was deleted or aborted)',
   Cancelled: 'the workflow was cancelled (the plan was deleted or aborted)',
-  NotFound: 'no such deployment workflow',
+  NotFound: 'no such deployment workflow or schedule',
   Ignored: 'a decision was recorded but ignored (no gate open, not allowed), or the deployment has already ended',
 };
 

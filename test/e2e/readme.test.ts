@@ -132,15 +132,36 @@ describe('every command the README prints runs as printed on a fresh clone', () 
     expect(runs.filter((r) => r.snippet.startsWith('npx lifetime-deploy ')).length).toBeGreaterThanOrEqual(6);
     const problems: string[] = [];
     for (const { snippet, args } of runs) {
-      const [name, ...rest] = args;
-      const command = commands.get(name!);
+      const [name, ...after] = args;
+      let command = commands.get(name!);
       if (!command) {
         problems.push(`${snippet}: no CLI command "${name}" (the CLI has ${[...commands.keys()].join(', ')})`);
         continue;
       }
-      const options = new Set([...command.options.map((o) => o.long), '--help']);
-      for (const flag of rest.filter(isFlag).map(flagName))
-        if (!options.has(flag)) problems.push(`${snippet}: \`${name}\` has no option ${flag}`);
+      // A command group (`schedule create …`): the subcommand's options; after `--`, the command it schedules.
+      let rest = after;
+      let label = name!;
+      const sub = command.commands.find((c) => c.name() === rest[0]);
+      if (command.commands.length && !sub) {
+        problems.push(`${snippet}: \`${name}\` has no subcommand "${rest[0]}"`);
+        continue;
+      }
+      if (sub) [command, rest, label] = [sub, rest.slice(1), `${name} ${sub.name()}`];
+      const dashdash = rest.indexOf('--');
+      const checks: [string, typeof command, string[]][] = [
+        [label, command, dashdash < 0 ? rest : rest.slice(0, dashdash)],
+      ];
+      if (dashdash >= 0) {
+        const [innerName, ...innerRest] = rest.slice(dashdash + 1);
+        const inner = commands.get(innerName!);
+        if (inner) checks.push([innerName!, inner, innerRest]);
+        else problems.push(`${snippet}: no CLI command "${innerName}" after --`);
+      }
+      for (const [what, cmd, words] of checks) {
+        const options = new Set([...cmd.options.map((o) => o.long), '--help']);
+        for (const flag of words.filter(isFlag).map(flagName))
+          if (!options.has(flag)) problems.push(`${snippet}: \`${what}\` has no option ${flag}`);
+      }
     }
     expect(problems).toEqual([]);
   });

@@ -9,8 +9,21 @@ import type { Client, ScheduleDescription } from '@temporalio/client';
 import { ExitCode } from '../../src/cli/common';
 import type { DevServer } from '../../src/dev/dev-server';
 import { searchAttributes as sa, type DeployResult } from '../../src/workflows/messages';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
-import { EB, eventually, runCli, expectExit, FAST, show, startStack, useDevServer, type Stack } from './processes';
+import {
+  EB,
+  eventually,
+  ROOT,
+  runCli,
+  expectExit,
+  FAST,
+  show,
+  startStack,
+  useDevServer,
+  type Stack,
+} from './processes';
 
 jest.setTimeout(300_000);
 
@@ -158,6 +171,48 @@ describe('schedule create / trigger / list / pause / delete', () => {
     expectExit(await s.cli(['schedule', 'delete', id]), ExitCode.Success);
     await client.workflow.getHandle(runId).terminate('test over');
   });
+});
+
+/** The commands of the README's "Scheduled deployments" example, as a shell would split them. */
+function readmeScheduleCommands(): string[][] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Scheduled deployments')).split(/\n## (?!Scheduled)/)[0]!;
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter((l) => l.startsWith('npx lifetime-deploy '))
+    .map((l) =>
+      [...l.slice('npx lifetime-deploy '.length).matchAll(/'[^']*'|"[^"]*"|\S+/g)].map((m) =>
+        m[0].replace(/^(['"])(.*)\1$/, '$2'),
+      ),
+    );
+}
+
+test('the README example runs as printed: create, trigger (a deployment to Quality that succeeds), list, pause, unpause, delete', async () => {
+  const s = await startStack(server, { speed: 400 });
+  const commands = readmeScheduleCommands();
+  expect(commands.map((c) => c.slice(0, 2).join(' '))).toEqual([
+    'schedule create',
+    'schedule trigger',
+    'schedule list',
+    'schedule pause',
+    'schedule unpause',
+    'schedule delete',
+  ]);
+  let run = '';
+  for (const args of commands) {
+    const r = await s.cli(args);
+    expectExit(r, ExitCode.Success);
+    if (args[1] === 'trigger') run = r.stdout.trim();
+  }
+  expect(run).toMatch(RUN_ID('deploy-schedule-quality-nightly'));
+  const result = (await client.workflow.getHandle(run).result()) as DeployResult;
+  expect(result.outcome).toBe('succeeded');
+  const plans = (await s.sim.plans()) as unknown as { status: string; targetEnvironmentName: string }[];
+  expect(plans.map((p) => [p.targetEnvironmentName, p.status])).toEqual([['Quality', 'finished_successful']]);
+  await expect(client.schedule.getHandle('quality-nightly').describe()).rejects.toThrow(/not found/i);
 });
 
 describe('bad input: exit 2, the message names the flag and the value, no schedule is created', () => {
