@@ -2,14 +2,18 @@
  * Scheduled deployments with real processes (dev server, simulator over HTTP, worker, the CLI as a child process):
  * `schedule create --every 1m -- deploy …`, one run started with `schedule trigger` and the next one by the interval
  * itself: two deployment workflows whose IDs are derived from the schedule and the scheduled time, two plans in
- * LifeTime, both succeeded; `list`, `pause --note`, `unpause`, `delete`; and bad flags: exit 2 naming the flag and
- * the value, no schedule created.
+ * LifeTime, both succeeded; `list`, `pause --note`, `unpause`, `delete`; a cron schedule in a time zone whose next
+ * runs (from the server) are the ones cron-parser computes, and `trigger` skipped by the overlap policy; a schedule of
+ * a release (`-- promote …`); the README's example run as printed; and bad flags: exit 2 naming the flag and the
+ * value, no schedule created.
  */
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { ExitCode } from '../../src/cli/common';
 import type { DevServer } from '../../src/dev/dev-server';
 import { searchAttributes as sa, type DeployResult } from '../../src/workflows/messages';
+import type { ReleaseResult } from '../../src/workflows/release-messages';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import {
@@ -48,22 +52,26 @@ describe('schedule create / trigger / list / pause / delete', () => {
 
   test('one run by trigger and one by the 1-minute interval: two deployments with derived IDs, two plans; then deleted', async () => {
     const id = 'quality-refresh';
-    const create = await s.cli([
-      'schedule',
-      'create',
-      id,
-      '--every',
-      '1m',
-      '--paused',
-      '--note',
-      'set up',
-      '--',
-      'deploy',
-      ...EB,
-      ...FAST,
-      '--notes',
-      'nightly refresh',
-    ]);
+    // No $USER (a container or CI runner): the creator is still recorded (the OS account).
+    const create = await runCli(
+      [
+        'schedule',
+        'create',
+        id,
+        '--every',
+        '1m',
+        '--paused',
+        '--note',
+        'set up',
+        '--',
+        'deploy',
+        ...EB,
+        ...FAST,
+        '--notes',
+        'nightly refresh',
+      ],
+      { ...s.cliEnv, USER: undefined },
+    );
     expectExit(create, ExitCode.Success);
     expect(create.stdout.trim()).toBe(id);
     expect(create.stderr).toContain('every 1m');
@@ -75,6 +83,8 @@ describe('schedule create / trigger / list / pause / delete', () => {
     expect(d.action.taskQueue).toBe(s.taskQueue);
     expect(d.action.staticSummary).toContain('EmployeeBackoffice');
     expect(d.policies.overlap).toBe('SKIP');
+    expect(d.memo).toMatchObject({ kind: 'deployment', spec: 'every 1m', createdBy: userInfo().username });
+    expect(d.state).toMatchObject({ paused: true, note: 'set up' });
     expect(d.spec.intervals).toMatchObject([{ every: 60_000 }]);
     expect(JSON.stringify(d.action.args)).not.toContain(s.sim.token);
     expect(d.action.args?.[0]).toMatchObject({ requestedBy: `schedule:${id}`, source: 'Development' });
@@ -171,6 +181,30 @@ describe('schedule create / trigger / list / pause / delete', () => {
     expectExit(await s.cli(['schedule', 'delete', id]), ExitCode.Success);
     await client.workflow.getHandle(runId).terminate('test over');
   });
+});
+
+test('a schedule of a release: -- promote …, the run is a release with a derived ID that succeeds', async () => {
+  const s = await startStack(server, { speed: 400 });
+  const id = 'release-train';
+  const args = ['--app', 'EmployeeBackoffice', '--through', 'Development,Production', ...FAST];
+  expectExit(await s.cli(['schedule', 'create', id, '--every', '1d', '--', 'promote', ...args]), ExitCode.Success);
+  const d = await client.schedule.getHandle(id).describe();
+  expect(d.action).toMatchObject({ workflowType: 'promoteRelease', workflowId: `release-schedule-${id}` });
+  const r = await s.cli(['schedule', 'trigger', id]);
+  expectExit(r, ExitCode.Success);
+  const run = r.stdout.trim();
+  expect(run).toMatch(RUN_ID(`release-schedule-${id}`));
+  const result = (await client.workflow.getHandle(run).result()) as ReleaseResult;
+  expect(result.outcome).toBe('succeeded');
+  expect(result.stages.map((st) => [st.target.name, st.status])).toEqual([['Production', 'deployed']]);
+  expect(await s.sim.creates()).toBe(1);
+  // `list --release <run>` finds the stage by the run's own ID.
+  const listed = await eventually(async () => {
+    const l = await s.cli(['list', '--release', run]);
+    return l.stdout.includes(`stage of ${run}`) ? l : undefined;
+  }, 'list --release shows the stage');
+  expect(listed.code).toBe(0);
+  expectExit(await s.cli(['schedule', 'delete', id]), ExitCode.Success);
 });
 
 /** The commands of the README's "Scheduled deployments" example, as a shell would split them. */
