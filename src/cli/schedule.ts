@@ -156,6 +156,11 @@ export async function buildAction(
     });
   await cmd.parseAsync(args, { from: 'user' });
   if (!flags) throw new CliError(`${name}: no flags were parsed`, ExitCode.InvalidInput);
+  if (flags.signWith !== undefined)
+    throw new CliError(
+      `${name} --sign-with: a schedule cannot sign its runs (a signature covers one workflow ID and expires in minutes); its runs are requested by schedule:${scheduleId}`,
+      ExitCode.InvalidInput,
+    );
   for (const [flag, set] of [
     ['--id', flags.id !== undefined],
     ['--wait', !!flags.wait],
