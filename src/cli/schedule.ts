@@ -156,6 +156,11 @@ export async function buildAction(
     });
   await cmd.parseAsync(args, { from: 'user' });
   if (!flags) throw new CliError(`${name}: no flags were parsed`, ExitCode.InvalidInput);
+  if (flags.plan !== undefined)
+    throw new CliError(
+      `${name} --plan ${quoteValue(flags.plan)}: a plan built in LifeTime is deployed once; a schedule starts a new plan each run (give --app, --from and --to)`,
+      ExitCode.InvalidInput,
+    );
   if (flags.signWith !== undefined)
     throw new CliError(
       `${name} --sign-with: a schedule cannot sign its runs (a signature covers one workflow ID and expires in minutes); its runs are requested by schedule:${scheduleId}`,

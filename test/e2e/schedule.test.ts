@@ -267,6 +267,7 @@ describe('bad input: exit 2, the message names the flag and the value, no schedu
     ['deploy flag: --to missing', ['--every', '1h', '--', 'deploy', '--app', 'A', '--from', 'D'], ['--to']],
     ['deploy flag: --on-busy', ['--every', '1h', '--', 'deploy', ...EB, '--on-busy', 'later'], ['--on-busy', 'later']],
     ['deploy --id', ['--every', '1h', '--', 'deploy', ...EB, '--id', 'x'], ['--id']],
+    ['deploy --plan', ['--every', '1h', '--', 'deploy', '--plan', 'a1b2'], ['--plan', '"a1b2"']],
     ['deploy --sign-with', ['--every', '1h', '--', 'deploy', ...EB, '--sign-with', 'k'], ['--sign-with']],
     ['promote flag: --through', ['--every', '1h', '--', 'promote', '--app', 'A', '--through', 'Dev'], ['--through']],
     ['no command', ['--every', '1h', '--', 'rollback', 'x'], ['deploy', 'promote', '"rollback"']],
