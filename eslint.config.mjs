@@ -35,6 +35,11 @@ export default tseslint.config(
               message: 'workflow code must not do I/O: import only types from activities/lifetime',
               allowTypeImports: true,
             },
+            {
+              group: ['luxon', 'cron-parser', '**/windows/compute*'],
+              message: 'window arithmetic runs in a local activity (src/activities/windows.ts), not in workflow code',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -36,6 +36,7 @@ import {
 import { follow } from './cli/follow';
 import { checkKeyFile, signRequest } from './signing';
 import { Principal } from './workflows/signed-decision';
+import { validateNotBefore, validateWindow } from './windows/compute';
 import type { deployApplications } from './workflows';
 
 export interface DeployFlags extends PolicyFlags {
@@ -51,6 +52,10 @@ export interface DeployFlags extends PolicyFlags {
   notes?: string;
   requestedBy?: string;
   redeployOutdated?: boolean;
+  /** A recurring deployment window (src/windows/spec.ts). */
+  window?: string;
+  /** A one-off: no start before this ISO-8601 instant. */
+  notBefore?: string;
   id?: string;
   wait?: boolean;
   json?: boolean;
@@ -81,6 +86,8 @@ export const FLAG_FOR: Record<string, string> = {
   target: '--to',
   notes: '--notes',
   requestedBy: '--requested-by',
+  window: '--window',
+  notBefore: '--not-before',
   'policies.conflicts': '--on-conflict',
   'policies.busyTarget.action': '--on-busy',
   'policies.busyTarget.maxWaitMinutes': '--busy-wait-minutes',
@@ -125,7 +132,7 @@ export function buildPolicies(f: PolicyFlags): Record<string, unknown> {
     const [info, action] = pair.split('=');
     if (!info || !action || !(INTERVENTION_INFOS as readonly string[]).includes(info)) {
       throw new CliError(
-        `--on-intervention: expected <info>=<gate|continue|abort> with info one of ${INTERVENTION_INFOS.join(', ')}; got ${JSON.stringify(pair)}`,
+        `--on-intervention: expected <info>=<gate|continue|abort|window> with info one of ${INTERVENTION_INFOS.join(', ')}; got ${JSON.stringify(pair)}`,
         ExitCode.InvalidInput,
       );
     }
@@ -195,12 +202,15 @@ export function buildRequest(f: DeployFlags, env: NodeJS.ProcessEnv = process.en
     redeployOutdated: f.redeployOutdated ?? false,
     requestedBy: requester(f, env),
     policies,
+    ...(f.window !== undefined ? { window: f.window } : {}),
+    ...(f.notBefore !== undefined ? { notBefore: f.notBefore } : {}),
   };
   const parsed = DeployRequest.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => describeIssues([issue], raw, (path) => flagFor(path)));
     throw new CliError(`invalid deployment request:\n  ${lines.join('\n  ')}`, ExitCode.InvalidInput);
   }
+  checkWindow(raw);
   return raw as DeployRequestInput;
 }
 
@@ -238,6 +248,20 @@ function checkPlanFlags(f: DeployFlags): void {
     );
 }
 
+/**
+ * The deployment window's checks beyond its syntax (the workflow schema's): a known IANA time zone, a cron expression
+ * that parses, a real calendar date. Throws CliError(InvalidInput) naming the flag and the value.
+ */
+export function checkWindow(req: { window?: string; notBefore?: string }): void {
+  const problems: string[] = [];
+  const w = req.window !== undefined ? validateWindow(req.window) : undefined;
+  if (w && !w.ok) problems.push(`--window: ${w.error} (got ${quoteValue(req.window)})`);
+  const n = req.notBefore !== undefined ? validateNotBefore(req.notBefore) : undefined;
+  if (n && !n.ok) problems.push(`--not-before: ${n.error} (got ${quoteValue(req.notBefore)})`);
+  if (problems.length)
+    throw new CliError(`invalid deployment request:\n  ${problems.join('\n  ')}`, ExitCode.InvalidInput);
+}
+
 /** The flag a person typed for a schema path (the longest known prefix), else the path itself. */
 export function flagFor(path: readonly PropertyKey[], flags: Record<string, string> = FLAG_FOR): string {
   const p = path.map(String).join('.');
@@ -265,7 +289,9 @@ export function startOptions(
     args: [request],
     workflowIdConflictPolicy: 'FAIL',
     staticSummary: summaryLine(parsed),
-    staticDetails: `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}`,
+    staticDetails:
+      `Requested by ${parsed.requestedBy}${parsed.notes ? `. Notes: ${parsed.notes}` : ''}` +
+      `${parsed.window ? `. Window: ${parsed.window}` : ''}${parsed.notBefore ? `. Not before: ${parsed.notBefore}` : ''}`,
     ...(parsed.searchAttributes
       ? {
           typedSearchAttributes: [
@@ -492,6 +518,12 @@ export const deployCommand = (run: (fn: (ctx: CliContext) => Promise<ExitCode>) 
       '--sign-with <key>',
       'sign the request with this SSH key (a private key file, or a public key held by ssh-agent): the requester becomes a verified principal for the self-approval check',
     )
+    .option(
+      '--window <spec>',
+      'deployment window: steps 1-4 run now, start waits for it. "Sat 22:00-Sun 02:00 Europe/Lisbon" (weekly), ' +
+        '"22:00-02:00 UTC" (daily) or "cron:0 22 * * 6 for 4h Europe/Lisbon"',
+    )
+    .option('--not-before <instant>', 'one-off: start no earlier than this ISO-8601 instant (e.g. 2026-12-12T22:00Z)')
     .option('--id <workflowId>', 'workflow ID (default: derived from the request, so a repeat attaches to it)')
     .option('--wait', 'follow the deployment and exit with its outcome')
     .option('--json', 'machine-readable output on stdout')
@@ -503,7 +535,9 @@ Examples:
   $ lifetime-deploy deploy --app HRCore --app PayrollPortal --from Development --to Quality --on-conflict reject
   $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production \\
       --approver alice --approver bob --on-intervention deployment_prepared=continue --json
-  $ lifetime-deploy deploy --plan 3f1c7a52-9d7e-4b8e-a0c4-2f6e8f1d9b10 --wait`,
+  $ lifetime-deploy deploy --plan 3f1c7a52-9d7e-4b8e-a0c4-2f6e8f1d9b10 --wait
+  $ lifetime-deploy deploy --app EmployeeBackoffice --from Development --to Production \\
+      --window "Sat 22:00-Sun 02:00 Europe/Lisbon" --on-intervention deployment_prepared=window`,
     )
     .action(async (opts: DeployFlags) => {
       checkRequestSigning(opts, buildRequest(opts).requestedBy); // validate before connecting: bad input never reaches Temporal

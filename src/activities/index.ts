@@ -25,6 +25,7 @@ import type {
   ResolvedApp,
   TargetUnavailability,
 } from '../workflows/messages';
+import { createWindowActivities } from './windows';
 
 /** An ApplicationFailure whose type is one of the workflow's failure types. */
 function failure(type: FailureType, message: string, nonRetryable: boolean): ApplicationFailure {
@@ -214,6 +215,7 @@ export const createActivities = (lt: LifeTimeClient) => {
 
   return {
     ...releaseActivities(lt, { findApplication, guard, opts }),
+    ...createWindowActivities(),
 
     /** Step 1: environment names (or keys) → keys, matched exactly. */
     async resolveEnvironments(input: { source: string; target: string }): Promise<{ source: EnvRef; target: EnvRef }> {

@@ -5,6 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DecisionRecord, DeployResult, DeployState } from '../workflows/messages';
 import { answerCommands } from '../workflows/presentation';
+import { windowLines } from '../windows/text';
 import { queryState, warnIfNoWorker, type CliContext, type Io } from './common';
 
 export interface FollowOptions {
@@ -86,6 +87,7 @@ export async function follow(
   let lastDecisions = 0;
   let lastUnreadable = '';
   let lastUnavailable = '';
+  let lastWindow = '';
   const interval = opts.intervalMs ?? 1000;
   let lastRetry = '';
   let checkedWorker = false;
@@ -119,6 +121,10 @@ export async function follow(
         for (const l of fresh) io.err(`  │ ${l.type && l.type !== 'Info' ? `[${l.type}] ` : ''}${l.message}`);
         seenLog = s.logCount;
       }
+      // The deployment window: when the wait for it begins, and each time it moves to a later window (and why).
+      const window = s.window && s.step === 'wait-for-window' ? `${s.window.opensAt}|${s.window.reason ?? ''}` : '';
+      if (window && window !== lastWindow) for (const l of windowLines(s.window!, Date.now(), true)) io.err(`  ${l}`);
+      lastWindow = window;
       const unreadable = s.unreadable ? `${s.unreadable.attempts}` : '';
       if (unreadable !== lastUnreadable) {
         if (s.unreadable)

@@ -31,6 +31,7 @@ import {
   type Io,
 } from './common';
 import { follow, gateInstructions, resultLines } from './follow';
+import { windowLines } from '../windows/text';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
@@ -299,6 +300,8 @@ export async function status(
         if (s.detailsUrl) io.out(`in LifeTime: ${s.detailsUrl}`);
         if (s.planOwned === false) io.out('plan built in LifeTime (not by this deployment): never deleted by it');
         if (s.targetUnavailable) io.out(`waiting: ${s.targetUnavailable.reason} (since ${s.targetUnavailable.since})`);
+        if (s.window && !s.outcome)
+          for (const l of windowLines(s.window, Date.now(), s.step === 'wait-for-window')) io.out(l);
         for (const l of s.log.slice(-5)) io.out(`  │ ${l.message}`);
         for (const l of gateInstructions(workflowId, s)) io.out(l);
       }

@@ -14,6 +14,7 @@ import { intervene } from './plan-gates';
 import { verifyRequester } from './requester';
 import { initialState, toResult } from './state';
 import { checkConflicts, createPlan, resolveEnvironments, resolveVersions, startPlan } from './steps';
+import { hasWindow, planWindow, startWaitsForWindow, waitForWindow } from './window';
 
 export async function deployApplications(raw: DeployRequestInput, resume?: DeployState): Promise<DeployResult> {
   const parsed = DeployRequest.safeParse(raw);
@@ -28,6 +29,7 @@ export async function deployApplications(raw: DeployRequestInput, resume?: Deplo
 async function runSteps(d: Deployment): Promise<Ended> {
   const { s } = d;
   if (d.req.signedRequest !== undefined && !s.requester) await verifyRequester(d); // the requester, proven
+  if (hasWindow(d.req) && !s.window) await planWindow(d); // the deployment window, shown from the start
   if (d.req.planKey) {
     if (!s.deploymentKey) await readOperatorPlan(d); // 1–3: a plan built in LifeTime (operator-plan.ts)
   } else {
@@ -39,7 +41,10 @@ async function runSteps(d: Deployment): Promise<Ended> {
     const decision = await checkConflicts(d); // 4
     if (decision !== 'approve') return decision === 'reject' ? 'rejected' : decision;
   }
-  if (!s.timings.startedAt && (await startPlan(d)) === CONTINUE_AS_NEW) return CONTINUE_AS_NEW; // 5
+  if (!s.timings.startedAt) {
+    if (startWaitsForWindow(d.req) && (await waitForWindow(d, 'start')) === CONTINUE_AS_NEW) return CONTINUE_AS_NEW;
+    if ((await startPlan(d)) === CONTINUE_AS_NEW) return CONTINUE_AS_NEW; // 5
+  }
   return follow(d); // 6
 }
 

@@ -35,6 +35,7 @@ import { Notifier, type EventBase } from './notifier';
 import { summaryLine } from './presentation';
 import { clip, initialState, toResult } from './state';
 import { Visibility } from './visibility';
+import { deadlineStart } from './window';
 
 export { CONTINUE_AS_NEW, type Ended } from './continue-as-new';
 
@@ -166,15 +167,17 @@ export class Deployment {
     const s = this.s;
     // Resumed (continue-as-new) while following an aborted plan: the ending was decided in an earlier run.
     if (s.ending) return this.end(await CancellationScope.nonCancellable(() => cleanUp(this, true)));
-    const deadlineAt = Date.parse(s.timings.requestedAt) + this.req.policies.deadlineMinutes * 60_000;
+    // Counted from the request, or from the deployment window's opening (which only moves later: re-armed then).
+    const deadlineAt = () => deadlineStart(s) + this.req.policies.deadlineMinutes * 60_000;
     const main = new CancellationScope();
     const deadline = new CancellationScope();
     let timedOut = false;
     deadline
       .run(async () => {
-        await sleep(Math.max(1, deadlineAt - Date.now()), { summary: 'deployment deadline' });
+        do await sleep(Math.max(1, deadlineAt() - Date.now()), { summary: 'deployment deadline' });
+        while (deadlineAt() > Date.now());
         timedOut = true;
-        log.warn('deployment deadline passed', { deadline: new Date(deadlineAt).toISOString() });
+        log.warn('deployment deadline passed', { deadline: new Date(deadlineAt()).toISOString() });
         main.cancel();
       })
       .catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   type InterventionInfo,
   type TerminalOutcome,
 } from '../lifetime/schemas';
+import { NOT_BEFORE_FORM, WINDOW_FORMS, parseNotBefore, parseWindowSpec } from '../windows/spec';
 
 export { searchAttributes, allSearchAttributeKeys } from './search-attributes';
 
@@ -66,7 +67,8 @@ export const AppRequest = z.strictObject({
 });
 export type AppRequest = z.infer<typeof AppRequest>;
 
-export const InterventionAction = z.enum(['gate', 'continue', 'abort']);
+/** `window` (deployment_prepared only, with a deployment window): `continue` when the window opens. */
+export const InterventionAction = z.enum(['gate', 'continue', 'abort', 'window']);
 export type InterventionAction = z.infer<typeof InterventionAction>;
 
 const seconds = (what: string, min: number, max: number) =>
@@ -190,6 +192,23 @@ export const DeployRequest = z
     requestedBy: nonEmpty('requestedBy'),
     policies: Policies.default(Policies.parse({})),
     /**
+     * A recurring deployment window (syntax: src/windows/spec.ts): steps 1–4 run at once, `start` waits for the
+     * window to open (or, with the intervention policy `deployment_prepared: window`, stage 2's `continue` does).
+     */
+    window: text('window', LIMITS.name)
+      .superRefine((v, ctx) => {
+        const p = parseWindowSpec(v);
+        if (!p.ok) ctx.addIssue({ code: 'custom', message: `${p.error}; accepted: ${WINDOW_FORMS.join('; ')}` });
+      })
+      .optional(),
+    /** A one-off: the plan starts (or stage 2 continues) no earlier than this instant. */
+    notBefore: text('notBefore', 100)
+      .superRefine((v, ctx) => {
+        const p = parseNotBefore(v);
+        if (!p.ok) ctx.addIssue({ code: 'custom', message: `${p.error}; accepted: ${NOT_BEFORE_FORM}` });
+      })
+      .optional(),
+    /**
      * Upsert the product's search attributes (default). Set false on a namespace that lacks them
      * (e.g. the time-skipping test server, which cannot register custom search attributes).
      */
@@ -242,6 +261,14 @@ export const DeployRequest = z
       }
       seen.add(id);
     });
+    for (const info of INTERVENTION_INFOS) {
+      if (r.policies.intervention[info] !== 'window') continue;
+      const path = ['policies', 'intervention', info];
+      if (info !== 'deployment_prepared')
+        ctx.addIssue({ code: 'custom', path, message: `"window" is only for deployment_prepared, not ${info}` });
+      else if (r.window === undefined && r.notBefore === undefined)
+        ctx.addIssue({ code: 'custom', path, message: '"window" needs a deployment window (window or notBefore)' });
+    }
     if (r.source !== undefined && r.source === r.target) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: `target must differ from source ("${r.source}")` });
     }
@@ -298,6 +325,7 @@ export type Step =
   | 'conflict-gate'
   | 'start'
   | 'wait-for-target'
+  | 'wait-for-window'
   | 'polling'
   | 'intervention-gate'
   | 'aborting'
@@ -415,6 +443,19 @@ export interface DecisionRecord {
   signature?: { verified: boolean; principal?: string; fingerprint?: string; why?: string };
 }
 
+/** The deployment window a deployment aims at (when its request has `window` or `notBefore`). */
+export interface WindowView {
+  /** When it opens (before now while it is open). */
+  opensAt: string;
+  /** When it closes; none for a one-off `notBefore`. */
+  closesAt?: string;
+  /** The same instants as the window's local time and zone: `Sat 5 Dec 2026 22:00 Europe/Lisbon (UTC+00:00)`. */
+  opensAtLocal: string;
+  closesAtLocal?: string;
+  /** Why the deployment waits for this window rather than the one it first aimed at. */
+  reason?: string;
+}
+
 export interface LogLine {
   instant?: string;
   message: string;
@@ -468,6 +509,8 @@ export interface DeployState {
   approvedConflicts?: string[];
   /** LifeTime's link to the plan in its console (LifeTime 11.22+). */
   detailsUrl?: string;
+  /** The deployment window (request `window` / `notBefore`): the opening `start` (or stage 2) waits for. */
+  window?: WindowView;
   /** When the busy-target wait began. */
   busySince?: string;
   /**

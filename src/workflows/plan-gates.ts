@@ -13,6 +13,7 @@ import type { Decision } from './gates';
 import { LIMITS, sameName, type DbMappingInput, type MissingMapping } from './messages';
 import { INFO_TEXT } from './presentation';
 import { addNote } from './state';
+import { waitForWindow } from './window';
 
 /** Step 4's gate: a plan with `n` conflicts (`conflicts`: those shown) starts only on approval; on reject it is deleted. */
 export async function conflictGate(
@@ -103,7 +104,14 @@ export async function intervene(d: Deployment, info: string): Promise<boolean | 
   const { s } = d;
   let command = s.pendingCommand;
   if (!command) {
-    const action = isKnownInfo(info) ? d.req.policies.intervention[info] : 'gate';
+    let action = isKnownInfo(info) ? d.req.policies.intervention[info] : 'gate';
+    let policyReason = `intervention policy for ${info} is "${action}"`;
+    if (action === 'window') {
+      // Stage 2 goes on when the deployment window opens (the next one, if this one closed during stage 1).
+      if ((await waitForWindow(d, 'continue')) === CONTINUE_AS_NEW) return CONTINUE_AS_NEW;
+      action = 'continue';
+      policyReason += `: the deployment window is open (it opened at ${s.window?.opensAtLocal})`;
+    }
     const lastLines = s.log.slice(-3).map((l) => l.message);
     // LifeTime's missing database mappings: shown at the gate, and an approval may carry them.
     const mappings =
@@ -127,7 +135,7 @@ export async function intervene(d: Deployment, info: string): Promise<boolean | 
           ? undefined
           : {
               decision: action === 'continue' ? 'approve' : 'reject',
-              reason: `intervention policy for ${info} is "${action}"`,
+              reason: policyReason,
             },
       check: mappings?.length
         ? async (rec) => {

@@ -24,6 +24,7 @@ export const STEP_TEXT: Record<Step, string> = {
   'conflict-gate': 'Waiting for a decision: the plan has conflicts',
   start: 'Starting the deployment plan',
   'wait-for-target': 'Waiting for the target environment to be free (another plan, maintenance mode or offline)',
+  'wait-for-window': 'Waiting for the deployment window to open',
   polling: 'Deploying: following the plan in LifeTime',
   'intervention-gate': 'Waiting for a decision: LifeTime needs user intervention',
   aborting: 'Aborting the plan in LifeTime',

@@ -12,6 +12,7 @@ import { conflictGate } from './plan-gates';
 import { summaryLine } from './presentation';
 import { addNote, clip } from './state';
 import { markUnavailable, unavailableFailure } from './availability';
+import { startWaitsForWindow, waitForWindow } from './window';
 
 /** Step 1: source and target environment names (or keys) → keys. */
 export async function resolveEnvironments(d: Deployment): Promise<void> {
@@ -94,6 +95,9 @@ export async function startPlan(d: Deployment): Promise<void | typeof CONTINUE_A
   const { action, maxWaitMinutes, checkIntervalSeconds } = req.policies.busyTarget;
   if (s.step !== 'wait-for-target') d.step('start');
   for (;;) {
+    // A deployment window: start only inside it (a busy target past its closing waits for the next one).
+    if (startWaitsForWindow(req) && (await waitForWindow(d, 'start', 'start')) === CONTINUE_AS_NEW)
+      return CONTINUE_AS_NEW;
     const continueWithErrors = !!s.approvedConflicts; // approved conflicts: LifeTime must be told to go on anyway
     let r;
     try {

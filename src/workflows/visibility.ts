@@ -7,6 +7,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { DeployRequest, DeployState, Step } from './messages';
 import { answerCommands, STEP_TEXT, summaryLine } from './presentation';
 import { searchAttributes as sa } from './search-attributes';
+import { windowLines } from '../windows/text';
 
 /** Markdown for the Temporal UI's "current details": where the deployment is and what a person can do. */
 export function detailsText(req: DeployRequest, s: DeployState): string {
@@ -15,6 +16,7 @@ export function detailsText(req: DeployRequest, s: DeployState): string {
   if (s.deploymentKey) lines.push(`Plan: \`${s.deploymentKey}\`${s.planDeleted ? ' (deleted)' : ''}`);
   if (s.detailsUrl) lines.push(`In LifeTime: ${s.detailsUrl}`);
   if (s.lifetimeStatus) lines.push(`LifeTime status: \`${s.lifetimeStatus}\`${s.info ? ` (${s.info})` : ''}`);
+  if (s.window && !s.outcome) lines.push(...windowLines(s.window, Date.now(), s.step === 'wait-for-window'));
   if (s.polls) lines.push(`Status polls: ${s.polls}`);
   if (s.unreadable) {
     const min = Math.round((Date.now() - Date.parse(s.unreadable.since)) / 60_000);

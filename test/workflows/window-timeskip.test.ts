@@ -1,0 +1,175 @@
+/**
+ * Deployment windows on the time-skipping server, with the simulator over HTTP: the plan is created and checked at
+ * once, `start` waits (a durable timer) for the window's opening in workflow time; a two-step target runs stage 1 at
+ * once and gets `continue` at the opening; a window in a zone that changes to summer time during the wait opens at
+ * the right local time; a gate still open when the window closes makes the deployment wait for the next window.
+ * "When" is read from the workflow history (the time each activity was scheduled), never from the wall clock.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { seedData } from '../../src/simulator/seed';
+import { approveSignal, type DeployState } from '../../src/workflows/messages';
+import { startTimeSkippingServer } from '../harness';
+import {
+  commandPath,
+  countRequests,
+  CREATE,
+  DEFAULT_POLLING,
+  timeSkippingRequest as request,
+  useRigs,
+  waitForState,
+} from './helpers';
+
+let env: TestWorkflowEnvironment;
+const rigs = useRigs(startTimeSkippingServer, (started) => (env = started));
+
+const HOUR = 3600_000;
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/** A daily UTC window opening `inMs` after the server's current time (on a whole minute), `lengthMs` long. */
+async function dailyWindow(inMs: number, lengthMs: number): Promise<{ spec: string; opensAt: number }> {
+  const now = await env.currentTimeMs();
+  const opensAt = Math.ceil((now + inMs) / 60_000) * 60_000;
+  return { spec: `${hhmm(opensAt)}-${hhmm(opensAt + lengthMs)} UTC`, opensAt };
+}
+
+/** Workflow time at which each activity (and local activity marker) of a workflow was scheduled, in order. */
+async function activityTimes(workflowId: string): Promise<{ name: string; at: number }[]> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [{ name, at: tsToMs(e.eventTime) }] : [];
+  });
+}
+
+const at = (times: { name: string; at: number }[], name: string) =>
+  times.filter((t) => t.name === name).map((t) => t.at);
+
+/** Paths of the simulator's LifeTime requests, in order, as `METHOD kind` (create, plan, start, continue, status). */
+function requestKinds(sim: { requests(): { method: string; path: string }[] }): string[] {
+  return sim.requests().flatMap((r) => {
+    if (r.method === 'POST' && CREATE.test(r.path)) return ['create'];
+    if (r.method === 'GET' && /\/deployments\/[^/]+\/?$/.test(r.path)) return ['plan'];
+    const cmd = /\/deployments\/[^/]+\/(start|continue|abort)\/?$/.exec(r.path);
+    return cmd && r.method === 'POST' ? [cmd[1]!] : [];
+  });
+}
+
+test('a window 6 hours ahead: plan created and checked at once, start at the opening, deployment succeeds', async () => {
+  const r = await rigs.make({ progression: 'per-poll' });
+  const { spec, opensAt } = await dailyWindow(6 * HOUR, 2 * HOUR);
+  const requestedAt = await env.currentTimeMs();
+  const handle = await r.start(request({ window: spec, policies: { polling: DEFAULT_POLLING } }));
+  const result = await r.run(async () => {
+    const s = await waitForState(handle, (x) => x.step === 'wait-for-window');
+    expect(s.deploymentKey).toBeDefined();
+    expect(s.conflictsCleared).toBe(true);
+    expect(s.window).toMatchObject({ opensAt: new Date(opensAt).toISOString(), closesAt: expect.any(String) });
+    expect(s.window!.opensAtLocal).toMatch(/UTC \(UTC\+00:00\)$/);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  const times = await activityTimes(handle.workflowId);
+  const [created] = at(times, 'createPlan');
+  const [checked] = at(times, 'getPlan');
+  const starts = at(times, 'startPlan');
+  expect(created! - requestedAt).toBeLessThan(HOUR); // at once, not at the window
+  expect(checked! - requestedAt).toBeLessThan(HOUR);
+  expect(starts).toHaveLength(1);
+  expect(starts[0]).toBeGreaterThanOrEqual(opensAt);
+  expect(starts[0]! - opensAt).toBeLessThan(60_000);
+  expect(requestKinds(r.sim)).toEqual(['create', 'plan', 'start']);
+  expect(result.notes.join(' | ')).toContain('the deployment window opened at');
+});
+
+test('a two-step target: stage 1 at once, `continue` at the window opening (policy deployment_prepared=window)', async () => {
+  const data = seedData();
+  data.environments.find((e) => e.name === 'Production')!.twoStepDeployment = true;
+  const r = await rigs.make({ progression: 'per-poll', data });
+  const { spec, opensAt } = await dailyWindow(6 * HOUR, 2 * HOUR);
+  const requestedAt = await env.currentTimeMs();
+  const handle = await r.start(
+    request({
+      window: spec,
+      policies: { intervention: { deployment_prepared: 'window' } }, // fast polls: stage 1 runs before any skipping
+    }),
+  );
+  const result = await r.run(async () => {
+    const s = await waitForState(handle, (x) => x.step === 'wait-for-window');
+    expect(s.lifetimeStatus).toBe('needs_user_intervention');
+    expect(s.info).toBe('deployment_prepared');
+    expect(countRequests(r.sim, 'POST', commandPath('continue'))).toBe(0);
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  const times = await activityTimes(handle.workflowId);
+  const [started] = at(times, 'startPlan');
+  const continued = at(times, 'sendCommand');
+  expect(started! - requestedAt).toBeLessThan(HOUR); // stage 1 at once
+  expect(continued).toHaveLength(1);
+  expect(continued[0]).toBeGreaterThanOrEqual(opensAt);
+  expect(continued[0]! - opensAt).toBeLessThan(60_000);
+  expect(requestKinds(r.sim)).toEqual(['create', 'plan', 'start', 'continue']);
+  expect(result.decisions).toEqual([
+    expect.objectContaining({
+      decision: 'approve',
+      automatic: true,
+      reason: expect.stringMatching(/deployment_prepared is "window": the deployment window is open/),
+    }),
+  ]);
+});
+
+test('a window in a zone that changes to summer time during the wait opens at the right local time', async () => {
+  // 1 April, 03:00 in Lisbon: after the last Sunday of March, so summer time (UTC+1): 02:00Z. The wait from the
+  // server's "now" crosses a change to summer time.
+  const r = await rigs.make({ progression: 'per-poll' });
+  const now = await env.currentTimeMs();
+  const year = new Date(now).getUTCFullYear();
+  const thisYear = Date.UTC(year, 3, 1, 2);
+  const opensAt = now < thisYear ? thisYear : Date.UTC(year + 1, 3, 1, 2);
+  const handle = await r.start(
+    request({ window: 'cron:0 3 1 4 * for 2h Europe/Lisbon', policies: { polling: DEFAULT_POLLING } }),
+  );
+  const result = await r.run(async () => {
+    const s = await waitForState(handle, (x) => x.step === 'wait-for-window');
+    expect(s.window!.opensAt).toBe(new Date(opensAt).toISOString());
+    expect(s.window!.opensAtLocal).toMatch(
+      new RegExp(`^\\w{3} 1 Apr ${new Date(opensAt).getUTCFullYear()} 03:00 Europe/Lisbon \\(UTC\\+01:00\\)$`),
+    );
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded'); // the deadline counts from the opening, not from months before
+  const [started] = at(await activityTimes(handle.workflowId), 'startPlan');
+  expect(started).toBeGreaterThanOrEqual(opensAt);
+  expect(started! - opensAt).toBeLessThan(60_000);
+});
+
+test('a gate still open when the window closes → waits for the next window, and says so in its state', async () => {
+  const r = await rigs.make({ progression: 'per-poll' });
+  const { spec, opensAt } = await dailyWindow(HOUR, HOUR);
+  const handle = await r.start(
+    request({ applications: [{ app: 'PayrollPortal' }], window: spec, policies: { polling: DEFAULT_POLLING } }),
+  );
+  let waiting: DeployState | undefined;
+  const result = await r.run(async () => {
+    await waitForState(handle, (x) => x.gate?.kind === 'conflicts');
+    await env.sleep('3h'); // the window opens and closes while the gate waits
+    await handle.signal(approveSignal, { by: 'alice', reason: 'go' });
+    waiting = await waitForState(handle, (x) => x.step === 'wait-for-window' && !!x.window?.reason);
+    expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+    return handle.result();
+  });
+  const next = opensAt + 24 * HOUR;
+  expect(waiting!.window).toMatchObject({
+    opensAt: new Date(next).toISOString(),
+    reason: expect.stringMatching(
+      /^the conflict gate was still open when the window closed at .+ UTC \(UTC\+00:00\); waiting for the next window: opens at .+ UTC/,
+    ),
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(result.notes.join(' | ')).toContain('the conflict gate was still open when the window closed');
+  const [started] = at(await activityTimes(handle.workflowId), 'startPlan');
+  expect(started).toBeGreaterThanOrEqual(next);
+  expect(started! - next).toBeLessThan(60_000);
+});
