@@ -94,6 +94,12 @@ export const ReleaseRequest = z
           message: `${JSON.stringify(env)} is not a target in the route (${r.route.slice(1).join(', ')})`,
         });
     });
+    if (r.policies.intervention.deployment_prepared === 'window')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policies', 'intervention', 'deployment_prepared'],
+        message: '"window" needs a deployment window, which a release does not take (deploy --window does)',
+      });
     const apps = r.pinned?.length ?? r.applications.length;
     if (apps === 0)
       ctx.addIssue({

@@ -7,6 +7,8 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { tsToMs } from '@temporalio/common/lib/time';
+import { status } from '../../src/cli/operator';
+import type { CliContext } from '../../src/cli/common';
 import { seedData } from '../../src/simulator/seed';
 import { approveSignal, type DeployState } from '../../src/workflows/messages';
 import { startTimeSkippingServer } from '../harness';
@@ -42,6 +44,28 @@ async function activityTimes(workflowId: string): Promise<{ name: string; at: nu
   });
 }
 
+/** What `lifetime-deploy status <id>` prints for a workflow (stdout lines). */
+async function statusLines(workflowId: string): Promise<string[]> {
+  const out: string[] = [];
+  const ctx: CliContext = {
+    client: env.client,
+    namespace: 'default',
+    taskQueue: 'unused',
+    uiBase: 'http://localhost:8233',
+    close: async () => undefined,
+  };
+  await status(ctx, workflowId, { out: (l) => out.push(l), err: () => undefined }, {});
+  return out;
+}
+
+/** The Temporal UI's current details of a running workflow (the SDK's metadata query). */
+async function currentDetails(workflowId: string): Promise<string> {
+  const meta = (await env.client.workflow.getHandle(workflowId).query('__temporal_workflow_metadata')) as {
+    currentDetails?: string;
+  };
+  return meta.currentDetails ?? '';
+}
+
 const at = (times: { name: string; at: number }[], name: string) =>
   times.filter((t) => t.name === name).map((t) => t.at);
 
@@ -67,6 +91,15 @@ test('a window 6 hours ahead: plan created and checked at once, start at the ope
     expect(s.window).toMatchObject({ opensAt: new Date(opensAt).toISOString(), closesAt: expect.any(String) });
     expect(s.window!.opensAtLocal).toMatch(/UTC \(UTC\+00:00\)$/);
     expect(countRequests(r.sim, 'POST', commandPath('start'))).toBe(0);
+    // status and the Temporal UI say what it waits for, in the window's local time, and how long.
+    const waitLine =
+      /^waiting for window: opens at \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC \(UTC\+00:00\) \(in (5 h \d+ min|6 h)\)$/;
+    const lines = await statusLines(handle.workflowId);
+    expect(lines).toContainEqual(expect.stringMatching(/^step: wait-for-window;/));
+    expect(lines).toContainEqual(expect.stringMatching(waitLine));
+    const details = await currentDetails(handle.workflowId);
+    expect(details).toContain('Step: Waiting for the deployment window to open');
+    expect(details.split('\n')).toContainEqual(expect.stringMatching(waitLine));
     return handle.result();
   });
   expect(result.outcome).toBe('succeeded');
@@ -172,4 +205,42 @@ test('a gate still open when the window closes → waits for the next window, an
   const [started] = at(await activityTimes(handle.workflowId), 'startPlan');
   expect(started).toBeGreaterThanOrEqual(next);
   expect(started! - next).toBeLessThan(60_000);
+});
+
+test('a target still busy when the window closes → waits for the next window, and says so', async () => {
+  const r = await rigs.make({ progression: 'per-poll', parallelLimit: 1 });
+  const { spec, opensAt } = await dailyWindow(HOUR, 30 * 60_000);
+  // Busy for 40 refused starts, a minute apart: past the 30-minute window.
+  r.sim.addPlan({ target: 'Production', status: 'running', releaseAfterRefusedStarts: 40 });
+  const handle = await r.start(
+    request({
+      window: spec,
+      policies: {
+        polling: DEFAULT_POLLING,
+        busyTarget: { action: 'wait', maxWaitMinutes: 60, checkIntervalSeconds: 60 },
+      },
+    }),
+  );
+  const result = await r.run(() => handle.result());
+  expect(result.outcome).toBe('succeeded');
+  expect(result.notes.join(' | ')).toMatch(
+    /the target was still busy when the window closed at .+; waiting for the next window: opens at/,
+  );
+  const starts = at(await activityTimes(handle.workflowId), 'startPlan');
+  const next = opensAt + 24 * HOUR;
+  const inWindow = (t: number) => (t >= opensAt && t < opensAt + 30 * 60_000) || (t >= next && t < next + 30 * 60_000);
+  expect(starts.filter((t) => !inWindow(t))).toEqual([]); // a start only ever inside a window
+  expect(starts.filter((t) => t >= next).length).toBeGreaterThan(0);
+});
+
+test('a window with an unknown time zone, started without the CLI → failed InvalidRequest, nothing in LifeTime', async () => {
+  const r = await rigs.make({ progression: 'per-poll' });
+  const handle = await r.start(request({ window: 'Sat 22:00-Sun 02:00 Mars/Olympus' }));
+  const result = await r.run(() => handle.result());
+  expect(result.outcome).toBe('failed');
+  expect(result.failure).toMatchObject({
+    type: 'InvalidRequest',
+    message: expect.stringMatching(/"Mars\/Olympus" is not a known IANA time zone/),
+  });
+  expect(r.sim.requests()).toEqual([]);
 });
