@@ -470,7 +470,7 @@ export function addPolicyOptions(cmd: Command): Command {
     .option('--busy-wait-minutes <n>', 'how long to wait for a busy target')
     .option(
       '--on-intervention <info=action>',
-      `per Info (${INTERVENTION_INFOS.join(', ')}): gate, continue or abort (repeatable)`,
+      `per Info (${INTERVENTION_INFOS.join(', ')}): gate, continue or abort; deployment_prepared=window: continue when --window opens (repeatable)`,
       collect,
     )
     .option('--gate-timeout-minutes <n>', 'how long a gate waits for a decision')
