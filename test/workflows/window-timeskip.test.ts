@@ -17,6 +17,7 @@ import {
   countRequests,
   CREATE,
   DEFAULT_POLLING,
+  maybeRecordHistory,
   timeSkippingRequest as request,
   useRigs,
   waitForState,
@@ -114,6 +115,7 @@ test('a window 6 hours ahead: plan created and checked at once, start at the ope
   expect(starts[0]! - opensAt).toBeLessThan(60_000);
   expect(requestKinds(r.sim)).toEqual(['create', 'plan', 'start']);
   expect(result.notes.join(' | ')).toContain('the deployment window opened at');
+  await maybeRecordHistory(env, handle.workflowId, 'window-start');
 });
 
 test('a two-step target: stage 1 at once, `continue` at the window opening (policy deployment_prepared=window)', async () => {
@@ -151,6 +153,7 @@ test('a two-step target: stage 1 at once, `continue` at the window opening (poli
       reason: expect.stringMatching(/deployment_prepared is "window": the deployment window is open/),
     }),
   ]);
+  await maybeRecordHistory(env, handle.workflowId, 'window-two-step');
 });
 
 test('a window in a zone that changes to summer time during the wait opens at the right local time', async () => {
@@ -205,6 +208,7 @@ test('a gate still open when the window closes → waits for the next window, an
   const [started] = at(await activityTimes(handle.workflowId), 'startPlan');
   expect(started).toBeGreaterThanOrEqual(next);
   expect(started! - next).toBeLessThan(60_000);
+  await maybeRecordHistory(env, handle.workflowId, 'window-gate-closed');
 });
 
 test('a target still busy when the window closes → waits for the next window, and says so', async () => {
@@ -231,6 +235,7 @@ test('a target still busy when the window closes → waits for the next window, 
   const inWindow = (t: number) => (t >= opensAt && t < opensAt + 30 * 60_000) || (t >= next && t < next + 30 * 60_000);
   expect(starts.filter((t) => !inWindow(t))).toEqual([]); // a start only ever inside a window
   expect(starts.filter((t) => t >= next).length).toBeGreaterThan(0);
+  await maybeRecordHistory(env, handle.workflowId, 'window-busy-closed');
 });
 
 test('a window with an unknown time zone, started without the CLI → failed InvalidRequest, nothing in LifeTime', async () => {
