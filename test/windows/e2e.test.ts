@@ -16,7 +16,7 @@ afterEach(() => killAll(), 30_000);
 test('deploy --not-before --wait: plan at once, "waiting for window" in deploy --wait and status, start after it', async () => {
   const s = await startStack(server);
   const id = `e2e-window-${Date.now().toString(36)}`;
-  const opensAt = new Date(Date.now() + 40_000); // room for the CLI and steps 1–4 on a loaded machine;
+  const opensAt = new Date(Date.now() + 40_000); // room for the CLI and steps 1–4 on a loaded machine
   const instant = opensAt.toISOString();
   const deploy = s.cliInBackground(['deploy', ...EB, ...FAST, '--not-before', instant, '--wait', '--id', id]);
 
