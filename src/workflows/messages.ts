@@ -132,7 +132,10 @@ export const Policies = z.strictObject({
         .default('reject'),
     })
     .default({ timeoutMinutes: 24 * 60, onTimeout: 'reject' }),
-  /** Overall deadline for the whole deployment; past it the plan is deleted or aborted. */
+  /**
+   * Overall deadline for the whole deployment; past it the plan is deleted or aborted. With a deployment window it
+   * counts from the window's opening (waiting for the window is not deploying).
+   */
   deadlineMinutes: minutes('deadlineMinutes').default(12 * 60),
   /** Who may decide at a gate (empty: anyone). */
   approvers: z
