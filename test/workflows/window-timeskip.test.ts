@@ -249,3 +249,34 @@ test('a window with an unknown time zone, started without the CLI → failed Inv
   });
   expect(r.sim.requests()).toEqual([]);
 });
+
+test('a target still in maintenance mode when the window closes → waits for the next window, and says why', async () => {
+  const r = await rigs.make({ progression: 'per-poll' });
+  const { spec, opensAt } = await dailyWindow(HOUR, 30 * 60_000);
+  r.sim.setMaintenance('Production', { on: true, reason: 'Monthly patching' });
+  const handle = await r.start(
+    request({
+      window: spec,
+      policies: {
+        polling: DEFAULT_POLLING,
+        busyTarget: { action: 'wait', maxWaitMinutes: 60, checkIntervalSeconds: 60 },
+      },
+    }),
+  );
+  const result = await r.run(async () => {
+    await env.sleep('2h'); // the window opens, start is refused (maintenance mode) until it closes
+    const waiting = await waitForState(handle, (x) => x.step === 'wait-for-window' && !!x.window?.reason);
+    expect(waiting.window!.reason).toMatch(
+      /^the target was still unavailable \(target Production is in maintenance mode .*Monthly patching.*\) when the window closed at /,
+    );
+    expect(waiting.window!.opensAt).toBe(new Date(opensAt + 24 * HOUR).toISOString());
+    expect(waiting.targetUnavailable).toBeUndefined(); // the wait now is for the window, not the target
+    r.sim.setMaintenance('Production', { on: false });
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  const starts = at(await activityTimes(handle.workflowId), 'startPlan');
+  const accepted = starts[starts.length - 1]!;
+  expect(accepted).toBeGreaterThanOrEqual(opensAt + 24 * HOUR);
+  expect(starts.filter((t) => t > opensAt + 30 * 60_000 && t < opensAt + 24 * HOUR)).toEqual([]); // none between windows
+});
