@@ -324,7 +324,7 @@ describe('invalid arguments: a clear message, exit 2, nothing created', () => {
       what: '--on-intervention bogus=go',
       args: [...EB, '--on-intervention', 'bogus=go'],
       message:
-        /--on-intervention: expected <info>=<gate\|continue\|abort> with info one of deployment_prepared, .*; got "bogus=go"/,
+        /--on-intervention: expected <info>=<gate\|continue\|abort\|window> with info one of deployment_prepared, .*; got "bogus=go"/,
     },
   ])('$what', async ({ args, message }) => {
     const id = uniqueId('invalid');
