@@ -16,6 +16,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -400,6 +401,12 @@ class Release implements GateHost {
         pairs.push(pair);
       }
     };
+    // A scheduled release's ID is the schedule's plus the scheduled time, which only the run knows: the run sets
+    // its own release attribute (the same value a release started by `promote` gets at its start).
+    if (this.req?.searchAttributes && patched('release-search-attribute')) {
+      const id = workflowInfo().workflowId;
+      put({ key: sa.release, value: id }, id);
+    }
     put({ key: sa.stage, value: stage }, stage);
     put({ key: sa.gate, value: s.gate?.kind ?? 'none' }, s.gate?.kind ?? 'none');
     if (s.route) {

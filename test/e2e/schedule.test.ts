@@ -198,6 +198,9 @@ test('a schedule of a release: -- promote …, the run is a release with a deriv
   expect(result.outcome).toBe('succeeded');
   expect(result.stages.map((st) => [st.target.name, st.status])).toEqual([['Production', 'deployed']]);
   expect(await s.sim.creates()).toBe(1);
+  // The run carries its own ID as its release attribute (the schedule could not know it), as `promote`'s runs do.
+  const attrs = (await client.workflow.getHandle(run).describe()).searchAttributes;
+  expect(attrs?.[sa.release.name]).toEqual([run]);
   // `list --release <run>` finds the stage by the run's own ID.
   const listed = await eventually(async () => {
     const l = await s.cli(['list', '--release', run]);
