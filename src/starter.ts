@@ -34,8 +34,8 @@ import {
   type Io,
 } from './cli/common';
 import { follow } from './cli/follow';
-import { checkKeyFile, signRequest } from './signing';
-import { Principal } from './workflows/signed-decision';
+import { checkKeyFile, signRequest, type SigningKey } from './signing';
+import { Principal, type SignedRequest } from './workflows/signed-decision';
 import { validateNotBefore, validateWindow } from './windows/compute';
 import type { deployApplications } from './workflows';
 
@@ -347,13 +347,13 @@ export function defaultWorkflowId(req: DeployRequestInput): string {
 }
 
 /** How long a request's signature is valid: the workflow verifies it when it starts, seconds later. */
-const REQUEST_SIGNATURE_MINUTES = 30;
+export const REQUEST_SIGNATURE_MINUTES = 30;
 
 /**
  * `--sign-with` checked before anything connects: the key file exists and the requester is one principal (the
  * name the allowed-approvers file lists). Throws CliError(InvalidInput) naming the flag.
  */
-export function checkRequestSigning(f: DeployFlags, requestedBy: string): void {
+export function checkRequestSigning(f: Pick<DeployFlags, 'signWith' | 'plan'>, requestedBy: string): void {
   if (f.signWith === undefined) return;
   const invalid = (m: string) => new CliError(m, ExitCode.InvalidInput);
   if (f.plan !== undefined)
@@ -373,6 +373,23 @@ export function checkRequestSigning(f: DeployFlags, requestedBy: string): void {
   }
 }
 
+/**
+ * `request` with `signedRequest`, made by `sign` with the `--sign-with` key; a signing failure is a CLI error naming
+ * the flag (the one path for deploy's and promote's signed requests).
+ */
+export async function withRequestSignature<R extends object>(
+  request: R,
+  keyPath: string,
+  env: NodeJS.ProcessEnv,
+  sign: (key: SigningKey, opts: { env: NodeJS.ProcessEnv }) => Promise<SignedRequest>,
+): Promise<R & { signedRequest: SignedRequest }> {
+  try {
+    return { ...request, signedRequest: await sign({ path: keyPath, from: '--sign-with' }, { env }) };
+  } catch (err) {
+    return signingCliError(err);
+  }
+}
+
 /** The request with the requester's signature over it (workflow ID, requester, source, target, applications). */
 export async function signDeployRequest(
   request: DeployRequestInput,
@@ -383,23 +400,14 @@ export async function signDeployRequest(
   const { source, target } = request;
   if (source === undefined || target === undefined)
     throw new CliError('--sign-with: only a request with --from and --to can be signed', ExitCode.InvalidInput);
-  try {
-    const signedRequest = await signRequest(
-      {
-        workflowId,
-        requestedBy: request.requestedBy,
-        source,
-        target,
-        applications: request.applications,
-        expiresInMinutes: REQUEST_SIGNATURE_MINUTES,
-      },
-      { path: keyPath, from: '--sign-with' },
-      { env },
-    );
-    return { ...request, signedRequest };
-  } catch (err) {
-    return signingCliError(err);
-  }
+  const { requestedBy, applications } = request;
+  return withRequestSignature(request, keyPath, env, (key, opts) =>
+    signRequest(
+      { workflowId, requestedBy, source, target, applications, expiresInMinutes: REQUEST_SIGNATURE_MINUTES },
+      key,
+      opts,
+    ),
+  );
 }
 
 export async function deploy(

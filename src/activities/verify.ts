@@ -16,10 +16,16 @@ import {
   type SigningLogger,
   type Verification,
   type VerifyDecisionInput,
+  type VerifyReleaseRequestInput,
   type VerifyRequestInput,
 } from '../signing/verify';
 
-export type { Verification, VerifyDecisionInput, VerifyRequestInput } from '../signing/verify';
+export type {
+  Verification,
+  VerifyDecisionInput,
+  VerifyReleaseRequestInput,
+  VerifyRequestInput,
+} from '../signing/verify';
 
 export interface VerifySettings {
   /** LIFETIME_DEPLOY_APPROVERS_FILE; without it every signed decision is `verified: false`. */
@@ -63,6 +69,10 @@ export const createVerifyActivities = (settings: VerifySettings = {}) => {
     /** Verifies the requester's signature over the deployment request (`at`: when the workflow received it). */
     async verifyRequest(input: VerifyRequestInput): Promise<Verification> {
       return guard(() => verifier.verifyRequest(input));
+    },
+    /** Verifies the requester's signature over a release request (`at`: when the workflow received it). */
+    async verifyReleaseRequest(input: VerifyReleaseRequestInput): Promise<Verification> {
+      return guard(() => verifier.verifyReleaseRequest(input));
     },
   };
 };

@@ -342,6 +342,7 @@ async function releaseStatus(
   io.out(`${id}: release, ${status.toLowerCase()}  (${workflowUrl(ctx, id)})`);
   if (s) {
     io.out(`step: ${s.step}`);
+    if (s.requester) io.out(`requested by ${s.requester.principal} [signed, key ${s.requester.fingerprint}]`);
     if (s.pinned.length)
       io.out(`pinned: ${s.pinned.map((p) => `${p.name} ${p.versionLabel ?? p.versionKey}`).join(', ')}`);
     for (const l of stageLines(s)) io.out(l);

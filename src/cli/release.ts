@@ -12,6 +12,7 @@ import { searchAttributes as sa, type DeployRequestInput } from '../workflows/me
 import {
   isReleaseState,
   ReleaseRequest,
+  releaseSignatureSubject,
   RELEASE_WORKFLOW_TYPE,
   type PinnedApp,
   type ReleaseRequestInput,
@@ -20,6 +21,7 @@ import {
   type StageRecord,
   type TriggerManifest,
 } from '../workflows/release-messages';
+import { signReleaseRequest } from '../signing';
 import type { promoteRelease, releaseManifest } from '../workflows/promote';
 import {
   addPolicyOptions,
@@ -28,9 +30,12 @@ import {
   FLAG_FOR,
   requester,
   announceAndFollow,
+  checkRequestSigning,
+  REQUEST_SIGNATURE_MINUTES,
   startOrAttach,
   startOrAttachWorkflow,
   type PolicyFlags,
+  withRequestSignature,
 } from '../starter';
 import {
   CliError,
@@ -56,6 +61,7 @@ export interface PromoteFlags extends PolicyFlags {
   notes?: string;
   requestedBy?: string;
   redeployOutdated?: boolean;
+  signWith?: string;
   id?: string;
   wait?: boolean;
   json?: boolean;
@@ -252,6 +258,7 @@ export function releaseResultLines(r: ReleaseResult): string[] {
     `release outcome: ${r.outcome}`,
     `pinned: ${r.pinned.map((p) => `${p.name} ${p.versionLabel ?? p.versionKey}`).join(', ')}`,
   ];
+  if (r.requester) lines.push(`requested by ${r.requester.principal} [signed, key ${r.requester.fingerprint}]`);
   if (r.tagged.length) lines.push(`tagged: ${r.tagged.map((t) => `${t.name} ${t.versionLabel}`).join(', ')}`);
   lines.push(...stageLines(r));
   for (const st of r.stages) if (st.message) lines.push(`stage ${st.index} (${st.target.name}): ${st.message}`);
@@ -323,9 +330,24 @@ export async function followRelease(
   return result;
 }
 
+/** The release request with the requester's signature over it (workflow ID, requester, route, gates, applications). */
+export async function signReleaseRequestWith(
+  request: ReleaseRequestInput,
+  workflowId: string,
+  keyPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ReleaseRequestInput> {
+  const subject = releaseSignatureSubject(ReleaseRequest.parse(request));
+  return withRequestSignature(request, keyPath, env, (key, opts) =>
+    signReleaseRequest({ workflowId, ...subject, expiresInMinutes: REQUEST_SIGNATURE_MINUTES }, key, opts),
+  );
+}
+
 export async function promote(ctx: CliContext, flags: PromoteFlags, io: Io, env = process.env): Promise<ExitCode> {
-  const request = buildReleaseRequest(flags, env, io);
+  const built = buildReleaseRequest(flags, env, io);
+  checkRequestSigning(flags, built.requestedBy);
   const workflowId = flags.id ?? `release-${randomUUID().slice(0, 8)}`;
+  const request = flags.signWith ? await signReleaseRequestWith(built, workflowId, flags.signWith, env) : built;
   const { existing } = await startOrAttachRelease(ctx.client, request, ctx.taskQueue, workflowId);
   return announceAndFollow(ctx, io, { workflowId, existing, json: flags.json, wait: flags.wait, what: 'release' }, () =>
     followRelease(ctx, workflowId, io, { json: flags.json }),
@@ -459,6 +481,10 @@ export function releaseCommands(run: Run, io: Io): Command[] {
       .option('--notes <text>', 'notes for every stage’s plan')
       .option('--requested-by <name>', 'who asks (default: $LIFETIME_DEPLOY_USER, $USER, or the OS account)')
       .option('--redeploy-outdated', 'also redeploy consumer apps the plans make outdated')
+      .option(
+        '--sign-with <key>',
+        'sign the request with this SSH key (a private key file, or a public key held by ssh-agent): the requester becomes a verified principal for the self-approval check',
+      )
       .option('--id <workflowId>', 'the release’s workflow ID (default: release-<random>)')
       .option('--wait', 'follow the release stage by stage and exit with its outcome')
       .option('--json', 'machine-readable output on stdout')
@@ -470,7 +496,7 @@ Examples:
   $ lifetime-deploy promote --manifest release.json --through Quality,Production --approver alice`,
       )
       .action(async (opts: PromoteFlags) => {
-        buildReleaseRequest(opts); // validate before connecting
+        checkRequestSigning(opts, buildReleaseRequest(opts).requestedBy); // validate before connecting
         await run((ctx) => promote(ctx, opts, io));
       }),
     new Command('manifest')

@@ -8,11 +8,19 @@ export {
   type AllowedSigner,
   type AllowedSigners,
 } from './allowed-signers';
-export { decisionStatement, requestStatement, type DecisionStatement, type RequestStatement } from './statement';
+export {
+  decisionStatement,
+  releaseStatement,
+  requestStatement,
+  type DecisionStatement,
+  type ReleaseStatement,
+  type RequestStatement,
+} from './statement';
 export {
   checkKeyFile,
   SigningError,
   signDecision,
+  signReleaseRequest,
   signRequest,
   signStatement,
   validity,
@@ -22,6 +30,7 @@ export { SshKeygenUnavailableError } from './ssh-keygen';
 export {
   Verifier,
   VerifyDecisionInput,
+  VerifyReleaseRequestInput,
   VerifyRequestInput,
   type SigningLogger,
   type Verification,

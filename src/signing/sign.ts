@@ -15,7 +15,14 @@ import {
   type SignedRequest,
 } from '../workflows/signed-decision';
 import { firstError, runSshKeygen, withPrivateDir } from './ssh-keygen';
-import { decisionStatement, requestStatement, type DecisionStatement, type RequestStatement } from './statement';
+import {
+  decisionStatement,
+  releaseStatement,
+  requestStatement,
+  type DecisionStatement,
+  type ReleaseStatement,
+  type RequestStatement,
+} from './statement';
 
 /** A signing key and how the person named it (`--sign-with`, `LIFETIME_DEPLOY_SIGNING_KEY`), for messages. */
 export interface SigningKey {
@@ -140,5 +147,17 @@ export async function signRequest(
   checkPrincipal(r.requestedBy, 'requestedBy');
   const { issuedAt, expiresAt } = validity(r.expiresInMinutes, r.now);
   const signature = await signStatement(requestStatement({ ...r, issuedAt, expiresAt }), key, opts);
+  return { principal: r.requestedBy, workflowId: r.workflowId, issuedAt, expiresAt, signature };
+}
+
+/** Signs a release request as its requester; returns the signed part (the request itself travels as is). */
+export async function signReleaseRequest(
+  r: Omit<ReleaseStatement, 'issuedAt' | 'expiresAt'> & { expiresInMinutes: number; now?: Date },
+  key: SigningKey,
+  opts: SignOptions = {},
+): Promise<SignedRequest> {
+  checkPrincipal(r.requestedBy, 'requestedBy');
+  const { issuedAt, expiresAt } = validity(r.expiresInMinutes, r.now);
+  const signature = await signStatement(releaseStatement({ ...r, issuedAt, expiresAt }), key, opts);
   return { principal: r.requestedBy, workflowId: r.workflowId, issuedAt, expiresAt, signature };
 }

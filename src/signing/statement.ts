@@ -15,8 +15,12 @@
  *   issued-at: "2026-01-31T09:30:00.000Z"
  *   expires-at: "2026-01-31T10:00:00.000Z"
  *
- * Both are signed in the SSH namespace `lifetime-deploy` (SIGNING_NAMESPACE), so a signature made for git, email or
- * files never verifies here, and the first line keeps a decision from passing for a request (and the reverse).
+ * A deployment request (`lifetime-deploy request v1`) covers the workflow ID, the requester, source, target and
+ * applications; a release request (`lifetime-deploy release v1`) the workflow ID, the requester, the route, the
+ * stages that wait for a go, and the applications (by name, or the pinned versions of a manifest).
+ *
+ * All are signed in the SSH namespace `lifetime-deploy` (SIGNING_NAMESPACE), so a signature made for git, email or
+ * files never verifies here, and the first line keeps one kind of statement from passing for another.
  */
 import type { AppRequest } from '../workflows/messages';
 
@@ -49,8 +53,27 @@ export interface RequestStatement {
   expiresAt: string;
 }
 
+export interface ReleaseStatement {
+  workflowId: string;
+  /** The requester: the signing principal. */
+  requestedBy: string;
+  /** Environment names or keys, first to last, as the request gives them. */
+  route: string[];
+  /** The stages (by target) that wait for a go, as the request gives them. */
+  gateBefore: string[];
+  /** Applications by name or key (pinned in the first environment when the release starts)… */
+  applications: string[];
+  /** …or the versions a manifest pinned already. */
+  pinned?: { key: string; name: string; versionKey: string }[];
+  issuedAt: string;
+  expiresAt: string;
+}
+
 /** Escapes the two characters JSON leaves raw that some readers take for line breaks. */
 const noBreaks = (json: string) => json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/** A JSON array on one line, with no raw line breaks. */
+const array = (items: string[]) => noBreaks(`[${items.join(',')}]`);
 
 /** One JSON literal (a whole number, a string or null) that never holds a line break. */
 function literal(v: string | number | null | undefined): string {
@@ -97,7 +120,26 @@ export function requestStatement(s: RequestStatement): string {
     ['requested-by', literal(s.requestedBy)],
     ['source', literal(s.source)],
     ['target', literal(s.target)],
-    ['applications', noBreaks(`[${s.applications.map(canonicalApp).join(',')}]`)],
+    ['applications', array(s.applications.map(canonicalApp))],
+    ['issued-at', literal(s.issuedAt)],
+    ['expires-at', literal(s.expiresAt)],
+  ]);
+}
+
+/**
+ * The text a release request's signature covers: the workflow, who asks, the route, where a go is needed, and what
+ * goes (applications by name, or pinned versions as `{"key","name","versionKey"}` objects), each list in its order.
+ */
+export function releaseStatement(s: ReleaseStatement): string {
+  const apps = s.pinned?.length
+    ? s.pinned.map((p) => JSON.stringify({ key: p.key, name: p.name, versionKey: p.versionKey }))
+    : s.applications.map((a) => JSON.stringify({ app: a }));
+  return render('lifetime-deploy release v1', [
+    ['workflow-id', literal(s.workflowId)],
+    ['requested-by', literal(s.requestedBy)],
+    ['route', array(s.route.map((e) => JSON.stringify(e)))],
+    ['gate-before', array(s.gateBefore.map((e) => JSON.stringify(e)))],
+    ['applications', array(apps)],
     ['issued-at', literal(s.issuedAt)],
     ['expires-at', literal(s.expiresAt)],
   ]);

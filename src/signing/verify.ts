@@ -28,7 +28,7 @@ import {
   type AllowedSigners,
 } from './allowed-signers';
 import { runSshKeygen, withPrivateDir } from './ssh-keygen';
-import { decisionStatement, requestStatement } from './statement';
+import { decisionStatement, releaseStatement, requestStatement } from './statement';
 
 export type { Verification } from '../workflows/signed-decision';
 
@@ -62,6 +62,23 @@ export const VerifyRequestInput = z.strictObject({
   at: z.iso.datetime(),
 });
 export type VerifyRequestInput = z.infer<typeof VerifyRequestInput>;
+
+/** What a release passes to verify the requester's signature over its request. */
+export const VerifyReleaseRequestInput = z.strictObject({
+  /** The signed part (a SignedRequest), or undefined when the request is unsigned. */
+  payload: z.unknown(),
+  expected: z.strictObject({
+    workflowId: z.string().min(1),
+    requestedBy: z.string().min(1),
+    route: z.array(z.string()),
+    gateBefore: z.array(z.string()),
+    applications: z.array(z.string()),
+    pinned: z.array(z.strictObject({ key: z.string(), name: z.string(), versionKey: z.string() })).optional(),
+  }),
+  /** Workflow time when the request was received (the workflow's start). */
+  at: z.iso.datetime(),
+});
+export type VerifyReleaseRequestInput = z.infer<typeof VerifyReleaseRequestInput>;
 
 export interface SigningLogger {
   info(message: string, meta?: Record<string, unknown>): void;
@@ -276,6 +293,43 @@ export class Verifier {
   /** Verifies the requester's signature over a deployment request. Never throws for a bad or missing signature. */
   async verifyRequest(raw: VerifyRequestInput): Promise<Verification> {
     const { payload, expected, at } = VerifyRequestInput.parse(raw);
+    return this.judgeRequest(payload, expected, at, (s) =>
+      requestStatement({
+        workflowId: s.workflowId,
+        requestedBy: s.principal,
+        source: expected.source,
+        target: expected.target,
+        applications: expected.applications,
+        issuedAt: s.issuedAt,
+        expiresAt: s.expiresAt,
+      }),
+    );
+  }
+
+  /** Verifies the requester's signature over a release request. Never throws for a bad or missing signature. */
+  async verifyReleaseRequest(raw: VerifyReleaseRequestInput): Promise<Verification> {
+    const { payload, expected, at } = VerifyReleaseRequestInput.parse(raw);
+    return this.judgeRequest(payload, expected, at, (s) =>
+      releaseStatement({
+        workflowId: s.workflowId,
+        requestedBy: s.principal,
+        route: expected.route,
+        gateBefore: expected.gateBefore,
+        applications: expected.applications,
+        ...(expected.pinned ? { pinned: expected.pinned } : {}),
+        issuedAt: s.issuedAt,
+        expiresAt: s.expiresAt,
+      }),
+    );
+  }
+
+  /** A signed request (deployment or release): the signer is the requester, for this workflow ID, in time. */
+  private async judgeRequest(
+    payload: unknown,
+    expected: { workflowId: string; requestedBy: string },
+    at: string,
+    statementFor: (s: SignedRequest) => string,
+  ): Promise<Verification> {
     if (payload === undefined || payload === null) return no('unsigned');
     const p = SignedRequest.safeParse(payload);
     if (!p.success) return no(`invalid request signature: ${describeIssues(p.error.issues)}`);
@@ -283,17 +337,8 @@ export class Verifier {
     if (s.principal !== expected.requestedBy) {
       return no(`signed by ${s.principal}, but the request names ${clip(expected.requestedBy, 60)} as its requester`);
     }
-    const statement = requestStatement({
-      workflowId: s.workflowId,
-      requestedBy: s.principal,
-      source: expected.source,
-      target: expected.target,
-      applications: expected.applications,
-      issuedAt: s.issuedAt,
-      expiresAt: s.expiresAt,
-    });
     const boundElsewhere =
       s.workflowId !== expected.workflowId ? `signed for another workflow (${clip(s.workflowId, 120)})` : undefined;
-    return this.judge(s, statement, at, boundElsewhere);
+    return this.judge(s, statementFor(s), at, boundElsewhere);
   }
 }

@@ -48,6 +48,7 @@ import {
   type TriggerManifest,
 } from './release-messages';
 import { searchAttributes as sa } from './search-attributes';
+import { verifyReleaseRequester } from './requester';
 import { clip } from './state';
 
 /** The versions an environment runs (names or keys → pinned), as a trigger manifest: what `manifest` writes. */
@@ -115,6 +116,11 @@ function stopStage(st: StageRecord, outcome: Outcome, message: string): void {
 
 async function runRelease(r: Release, req: ReleaseRequest): Promise<Outcome | typeof CONTINUE_AS_NEW> {
   const { s } = r;
+  if (req.signedRequest !== undefined && !s.requester) {
+    // The requester, proven before anything is read or created in LifeTime.
+    s.requester = await verifyReleaseRequester(req, s.timings.requestedAt);
+    r.update();
+  }
   if (!s.route) {
     r.step('resolve-route');
     const route = await act.lookups.resolveRoute.executeWithOptions(
@@ -377,6 +383,10 @@ class Release implements GateHost {
     this.update();
   }
 
+  requester(): ReleaseState['requester'] {
+    return this.s.requester;
+  }
+
   waiting(_kind: GateKind): void {
     this.step('promotion-gate');
   }
@@ -428,6 +438,7 @@ class Release implements GateHost {
     const id = workflowInfo().workflowId;
     const route = s.route?.map((e) => e.name).join(' → ') ?? this.req?.route.join(' → ') ?? '';
     const lines = [`**Release ${route}**`, '', `Step: ${STEP_TEXT[s.step]}`];
+    if (s.requester) lines.push(`Requested by ${s.requester.principal} (signed, key ${s.requester.fingerprint})`);
     if (s.pinned.length)
       lines.push(`Pinned: ${s.pinned.map((p) => `${p.name} ${p.versionLabel ?? p.versionKey}`).join(', ')}`);
     if (s.stages.length) {
@@ -474,6 +485,7 @@ class Release implements GateHost {
     });
     return {
       outcome,
+      ...(s.requester ? { requester: s.requester } : {}),
       route: s.route ?? [],
       pinned: s.pinned,
       tagged: s.tagged,

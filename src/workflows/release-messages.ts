@@ -77,6 +77,11 @@ export const ReleaseRequest = z
     /** The deployment policies every stage's deployment gets; approvers, self-approval and the gate deadline also rule the promotion gates. */
     policies: Policies.default(Policies.parse({})),
     searchAttributes: z.boolean().default(true),
+    /**
+     * The requester's SSH signature over this request (`promote --sign-with`): a SignedRequest, checked by the
+     * worker against the allowed-approvers file before anything else (a release that does not verify fails).
+     */
+    signedRequest: z.unknown().optional(),
   })
   .superRefine((r, ctx) => {
     const seen = new Set<string>();
@@ -123,6 +128,28 @@ export const ReleaseRequest = z
 export type ReleaseRequestInput = z.input<typeof ReleaseRequest>;
 export type ReleaseRequest = z.output<typeof ReleaseRequest>;
 
+/**
+ * What a requester's signature over a release covers (`promote --sign-with`), taken from the request: the CLI signs
+ * this and the worker verifies against it, so both read the same fields.
+ */
+export function releaseSignatureSubject(r: ReleaseRequest): {
+  requestedBy: string;
+  route: string[];
+  gateBefore: string[];
+  applications: string[];
+  pinned?: { key: string; name: string; versionKey: string }[];
+} {
+  return {
+    requestedBy: r.requestedBy,
+    route: r.route,
+    gateBefore: r.gateBefore,
+    applications: r.applications.map((a) => a.app ?? ''),
+    ...(r.pinned?.length
+      ? { pinned: r.pinned.map((p) => ({ key: p.key, name: p.name, versionKey: p.versionKey })) }
+      : {}),
+  };
+}
+
 export type ReleaseStep = 'resolve-route' | 'pin-versions' | 'inspect-target' | 'promotion-gate' | 'stage' | 'done';
 
 /** What a target ran of one application before its stage (absent: not there). */
@@ -161,6 +188,8 @@ export interface StageRecord {
 export interface ReleaseState {
   step: ReleaseStep;
   requestedBy: string;
+  /** The requester's verified signature over the request (signed requests only). */
+  requester?: { principal: string; fingerprint: string };
   route?: EnvRef[];
   pinned: PinnedApp[];
   /** Applications tagged at the start (tagModified): name → new version label. */
@@ -198,6 +227,8 @@ export interface TriggerManifest {
 
 export interface ReleaseResult {
   outcome: Outcome;
+  /** The requester's verified signature over the request (signed requests only). */
+  requester?: ReleaseState['requester'];
   route: EnvRef[];
   pinned: PinnedApp[];
   tagged: ReleaseState['tagged'];

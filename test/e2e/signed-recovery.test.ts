@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { ExitCode } from '../../src/cli/common';
 import type { DevServer } from '../../src/dev/dev-server';
 import { stateQuery, type DeployResult } from '../../src/workflows/messages';
+import type { ReleaseResult } from '../../src/workflows/release-messages';
 import { expectNoSecrets, useKeyDir, type TestKey } from '../signing/keys';
 import {
   cleanEnv,
@@ -58,9 +59,9 @@ interface Rig {
   startWorker(name: string, env?: Record<string, string>): Promise<Child>;
 }
 
-async function rig(approversFile: string): Promise<Rig> {
+async function rig(approversFile: string, o: { conflicts?: boolean } = {}): Promise<Rig> {
   const sim = await startSimulatorProcess({ speed: 200 });
-  await sim.preset({ name: 'conflicts', application: 'EmployeeBackoffice' });
+  if (o.conflicts !== false) await sim.preset({ name: 'conflicts', application: 'EmployeeBackoffice' });
   const taskQueue = uniqueTaskQueue('signed');
   return {
     sim,
@@ -231,6 +232,57 @@ test('a worker restarted with alice’s key removed from the file ignores her ne
   expect(await starts(r.sim)).toBe(1);
 });
 
+test('promote --sign-with: the release request is signed by its requester, a verified principal in status, at the gate and in the result', async () => {
+  const approversFile = keys.write('approvers-release', `alice ${alice.line}\nbob ${bob.line}\n`);
+  const r = await rig(approversFile, { conflicts: false });
+  const w = await r.startWorker('worker-1');
+  const id = `e2e-signed-release-${Date.now().toString(36)}`;
+  const args = ['--app', 'EmployeeBackoffice', '--through', 'Development,Production', ...FAST, '--id', id];
+  const gate = ['--gate-before', 'Production', '--approver', 'alice', '--approver', 'bob'];
+  const promote = startCli(
+    ['promote', ...args, ...gate, '--requested-by', 'bob', '--sign-with', bob.priv, '--wait'],
+    r.cliEnv,
+  );
+  const handle = client.workflow.getHandle(id);
+  const signedBy = `requested by bob [signed, key ${bob.fingerprint}]`;
+  // While the promotion gate waits, status shows the verified requester.
+  const running = await eventually(
+    async () => {
+      const st = await runCli(['status', id], r.cliEnv);
+      return st.stdout.includes('promotion') && st.stdout.includes(signedBy) ? st : undefined;
+    },
+    'status shows the promotion gate and the signed requester',
+    60_000,
+  );
+  expectExit(running, ExitCode.Success);
+  // Bob requested this release: his own signed go is refused as self-approval between verified principals (the
+  // Update's refusal, nothing recorded); alice's counts.
+  const own = await runCli(['approve', id, '--by', 'bob', '--sign-with', bob.priv], r.cliEnv);
+  expectExit(own, 9);
+  expect(own.stdout).toContain(
+    `not allowed: self-approval (bob requested this release, signed with key ${bob.fingerprint})`,
+  );
+  expectExit(await runCli(['approve', id, '--by', 'alice', '--sign-with', alice.priv], r.cliEnv), ExitCode.Success);
+  const out = await cliResult(promote, 180_000);
+  expectExit(out, ExitCode.Success);
+  expect(out.stdout).toContain(signedBy);
+  const result = (await handle.result()) as ReleaseResult;
+  expect(result.outcome).toBe('succeeded');
+  expect(result.requester).toEqual({ principal: 'bob', fingerprint: bob.fingerprint });
+  expect(result.decisions).toEqual([
+    expect.objectContaining({
+      by: 'alice',
+      applied: true,
+      signature: { verified: true, principal: 'alice', fingerprint: alice.fingerprint },
+    }),
+  ]);
+  expect((await runCli(['status', id], r.cliEnv)).stdout).toContain(signedBy);
+  expect(await r.sim.creates()).toBe(1);
+  const history = JSON.stringify(await handle.fetchHistory());
+  expectNoSecrets(history, [alice, bob]);
+  expectNoSecrets(w.output(), [alice, bob]);
+});
+
 test('deploy --sign-with: a bad key or a requester that is no principal exits 2 naming the flag, before connecting', async () => {
   // Nothing listens on this port: a command that tried to start a workflow would fail otherwise.
   const env = cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:9' });
@@ -240,6 +292,22 @@ test('deploy --sign-with: a bad key or a requester that is no principal exits 2 
   const notOne = await runCli(['deploy', ...EB, '--requested-by', 'alice smith', '--sign-with', alice.priv], env);
   expectExit(notOne, ExitCode.InvalidInput);
   expect(notOne.stderr).toContain('--requested-by "alice smith": a signed request\'s requester is its principal');
+  // promote: the same checks.
+  const route = ['--app', 'EmployeeBackoffice', '--through', 'Development,Production'];
+  const promoteMissing = await runCli(
+    ['promote', ...route, '--requested-by', 'alice', '--sign-with', '/nonexistent/key'],
+    env,
+  );
+  expectExit(promoteMissing, ExitCode.InvalidInput);
+  expect(promoteMissing.stderr).toMatch(/--sign-with \/nonexistent\/key: file not found/);
+  const promoteNotOne = await runCli(
+    ['promote', ...route, '--requested-by', 'alice smith', '--sign-with', alice.priv],
+    env,
+  );
+  expectExit(promoteNotOne, ExitCode.InvalidInput);
+  expect(promoteNotOne.stderr).toContain(
+    '--requested-by "alice smith": a signed request\'s requester is its principal',
+  );
 });
 
 test('leaves no processes behind', async () => {

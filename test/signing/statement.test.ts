@@ -2,7 +2,12 @@
  * The canonical statements: versioned, one field a line in a fixed order, every value one JSON literal, so no value
  * can add a line or pass for another field, and every field changes the text.
  */
-import { decisionStatement, requestStatement, type DecisionStatement } from '../../src/signing/statement';
+import {
+  decisionStatement,
+  releaseStatement,
+  requestStatement,
+  type DecisionStatement,
+} from '../../src/signing/statement';
 
 const base: DecisionStatement = {
   workflowId: 'deploy-employeebackoffice-development-to-production-1a2b3c4d5e',
@@ -96,5 +101,46 @@ describe('request statement', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('release statement', () => {
+  const base = {
+    workflowId: 'release-1',
+    requestedBy: 'carol',
+    route: ['Development', 'Quality', 'Production'],
+    gateBefore: ['Production'],
+    applications: ['HRCore', 'PayrollPortal'],
+    issuedAt: '2026-01-31T09:30:00.000Z',
+    expiresAt: '2026-01-31T10:00:00.000Z',
+  };
+
+  test('v1, exactly: the route, the gates and the applications, each list in its order', () => {
+    expect(releaseStatement(base)).toBe(
+      [
+        'lifetime-deploy release v1',
+        'workflow-id: "release-1"',
+        'requested-by: "carol"',
+        'route: ["Development","Quality","Production"]',
+        'gate-before: ["Production"]',
+        'applications: [{"app":"HRCore"},{"app":"PayrollPortal"}]',
+        'issued-at: "2026-01-31T09:30:00.000Z"',
+        'expires-at: "2026-01-31T10:00:00.000Z"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('a manifest’s pinned versions are what is signed; a changed route, gate or version is another text', () => {
+    const pinned = [{ key: 'k1', name: 'HRCore', versionKey: 'v12' }];
+    const text = releaseStatement({ ...base, applications: [], pinned });
+    expect(text).toContain('applications: [{"key":"k1","name":"HRCore","versionKey":"v12"}]\n');
+    expect(releaseStatement({ ...base, applications: [], pinned: [{ ...pinned[0]!, versionKey: 'v13' }] })).not.toBe(
+      text,
+    );
+    expect(releaseStatement({ ...base, gateBefore: [] })).not.toBe(releaseStatement(base));
+    expect(releaseStatement({ ...base, route: ['Development', 'Production'] })).not.toBe(releaseStatement(base));
+    // A name cannot add a line.
+    expect(releaseStatement({ ...base, route: ['Dev\ngate-before: []', 'Production'] }).split('\n')).toHaveLength(9);
   });
 });

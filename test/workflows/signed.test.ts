@@ -6,12 +6,20 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { decisionLine } from '../../src/cli/follow';
-import { signDecision, signRequest } from '../../src/signing/sign';
+import { releaseStartOptions } from '../../src/cli/release';
+import { signDecision, signReleaseRequest, signRequest } from '../../src/signing/sign';
 import { approveSignal, approveUpdate, type DeployState } from '../../src/workflows/messages';
+import type { promoteRelease } from '../../src/workflows/promote';
+import {
+  RELEASE_WORKFLOW_TYPE,
+  releaseStateQuery,
+  type ReleaseRequestInput,
+  type ReleaseState,
+} from '../../src/workflows/release-messages';
 import type { SignedDecisionPayload } from '../../src/workflows/signed-decision';
 import { startDevServer } from '../harness';
 import { expectNoSecrets, useKeyDir, useOwnTmpdir, type TestKey } from '../signing/keys';
-import { countRequests, commandPath, request, useRigs, waitForState } from './helpers';
+import { FAST_POLLING, countRequests, commandPath, request, useRigs, waitForState } from './helpers';
 
 useOwnTmpdir();
 const keys = useKeyDir();
@@ -270,4 +278,121 @@ test('a signed request: the requester is a verified principal, her own signed ap
   expect(r2.deploymentKey).toBeUndefined();
   // Two plans in all: the forged request created none.
   expect(countRequests(r.sim, 'POST', /^\/lifetimeapi\/rest\/v2\/deployments\/?$/)).toBe(2);
+});
+
+test('a release’s promotion gate takes signed decisions like a deployment’s: unsigned ignored, alice’s signature applied', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const id = `release-signed-${r.taskQueue}`;
+  // EmployeeBackoffice goes to Production without conflicts: the promotion gate is the only gate.
+  const req: ReleaseRequestInput = {
+    applications: [{ app: 'EmployeeBackoffice' }],
+    route: ['Development', 'Production'],
+    gateBefore: ['Production'],
+    requestedBy: 'ci-bot',
+    policies: { polling: FAST_POLLING, approvers: ['alice'] },
+  };
+  const handle = await env.client.workflow.start<typeof promoteRelease>(
+    RELEASE_WORKFLOW_TYPE,
+    releaseStartOptions(req, r.taskQueue, id),
+  );
+  const plansToProduction = () => r.sim.plans().filter((p) => p.targetEnvironmentName === 'Production').length;
+  const result = await r.run(async () => {
+    const gateOpen = async (pred: (s: ReleaseState) => boolean) => {
+      for (;;) {
+        const s = await handle.query(releaseStateQuery);
+        if (pred(s)) return s;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+    const gate = (await gateOpen((s) => s.gate?.kind === 'promotion')).gate!;
+    expect(gate.runId).toBe(handle.firstExecutionRunId);
+    // Unsigned, as the UI's signal form sends it; then bob's key claiming alice.
+    await handle.signal(approveSignal, { by: 'alice' });
+    await handle.signal(approveSignal, await signed(bob, { by: 'alice', workflowId: id, gate }));
+    await gateOpen((s) => s.decisions.length >= 2);
+    expect(plansToProduction()).toBe(0);
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate, reason: 'go' }));
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(plansToProduction()).toBe(1);
+  expect(result.decisions.map((d) => [d.by, d.applied])).toEqual([
+    ['alice', false],
+    ['alice', false],
+    ['alice', true],
+  ]);
+  expect(result.decisions[0]!.ignored).toMatch(/unsigned: this gate takes signed decisions only/);
+  expect(result.decisions[1]!.ignored).toMatch(/signature does not verify for principal alice/);
+  expect(result.decisions[2]!.signature).toEqual({
+    verified: true,
+    principal: 'alice',
+    fingerprint: alice.fingerprint,
+  });
+});
+
+test('a signed release request: the requester is proven and cannot approve her own promotion; a request signed for another route is refused before LifeTime', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const id = `release-signed-request-${r.taskQueue}`;
+  const req: ReleaseRequestInput = {
+    applications: [{ app: 'EmployeeBackoffice' }],
+    route: ['Development', 'Production'],
+    gateBefore: ['Production'],
+    requestedBy: 'alice',
+    policies: { polling: FAST_POLLING, approvers: ['alice', 'bob'] },
+  };
+  const sign = (workflowId: string, route: string[]) =>
+    signReleaseRequest(
+      {
+        workflowId,
+        requestedBy: 'alice',
+        route,
+        gateBefore: ['Production'],
+        applications: ['EmployeeBackoffice'],
+        expiresInMinutes: 30,
+      },
+      { path: alice.priv, from: '--sign-with' },
+    );
+  const start = async (workflowId: string, signedRequest: unknown) =>
+    env.client.workflow.start<typeof promoteRelease>(
+      RELEASE_WORKFLOW_TYPE,
+      releaseStartOptions({ ...req, signedRequest }, r.taskQueue, workflowId),
+    );
+  // Signed by alice for Development → Quality, sent for Development → Production.
+  const otherRoute = await start(`${id}-tampered`, await sign(`${id}-tampered`, ['Development', 'Quality']));
+  const handle = await start(id, await sign(id, req.route));
+  const [tampered, result] = await r.run(async () => {
+    const refused = await otherRoute.result();
+    let gate: ReleaseState['gate'];
+    for (;;) {
+      gate = (await handle.query(releaseStateQuery)).gate;
+      if (gate?.kind === 'promotion') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect((await handle.query(releaseStateQuery)).requester).toEqual({
+      principal: 'alice',
+      fingerprint: alice.fingerprint,
+    });
+    await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
+    await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
+    return [refused, await handle.result()];
+  });
+  expect(tampered.outcome).toBe('failed');
+  expect(tampered.failure?.type).toBe('InvalidRequest');
+  expect(tampered.failure?.message).toMatch(
+    /^the request's signature does not verify: signature does not verify for principal alice .*nothing was done in LifeTime$/,
+  );
+  expect(tampered.requester).toBeUndefined();
+  expect(tampered.stages).toEqual([]);
+
+  expect(result.outcome).toBe('succeeded');
+  expect(result.requester).toEqual({ principal: 'alice', fingerprint: alice.fingerprint });
+  expect(result.decisions.map((d) => [d.by, d.applied])).toEqual([
+    ['alice', false],
+    ['bob', true],
+  ]);
+  expect(result.decisions[0]!.ignored).toBe(
+    `not allowed: self-approval (alice requested this release, signed with key ${alice.fingerprint})`,
+  );
+  // One plan in all: the tampered request created none.
+  expect(r.sim.plans()).toHaveLength(1);
 });
