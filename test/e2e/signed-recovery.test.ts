@@ -209,25 +209,42 @@ test('a worker restarted with alice’s key removed from the file ignores her ne
   keys.write('approvers-restart', `bob ${bob.line}\n`); // alice's key is removed
   await r.startWorker('worker-2');
 
+  // Unsigned, from the CLI without a key: not applied, and the CLI says why (exit 9).
+  const cliUnsigned = await runCli(['approve', id, '--by', 'alice'], r.cliEnv);
+  expectExit(cliUnsigned, 9);
+  expect(cliUnsigned.stdout + cliUnsigned.stderr).toContain('unsigned: this gate takes signed decisions only');
+  // Unsigned, with `temporal workflow signal` (what the UI's signal form sends): recorded and ignored.
+  expectExit(await temporalSignal(server.address, id, 'approve', JSON.stringify({ by: 'alice' })), 0);
+  const unsigned = await eventually(
+    async () => (await handle.query(stateQuery)).decisions.find((x) => /^signature: unsigned: /.test(x.ignored ?? '')),
+    'the unsigned signal is recorded',
+    30_000,
+  );
+  expect(unsigned).toMatchObject({ by: 'alice', applied: false });
+
   // Alice signs with the key she still holds: no longer listed, so it does not verify.
   expectExit(await temporalSignal(server.address, id, 'approve', await signedPayload(r, id, alice, 'alice')), 0);
   const ignored = await eventually(
-    async () => (await handle.query(stateQuery)).decisions.find((x) => !x.applied),
-    'alice’s decision is recorded',
+    async () =>
+      (await handle.query(stateQuery)).decisions.find((x) => /^signature: (?!unsigned)/.test(x.ignored ?? '')),
+    'alice’s signed decision is recorded',
     30_000,
   );
   expect(ignored).toMatchObject({ by: 'alice', applied: false, signature: { verified: false } });
-  expect(ignored.ignored).toMatch(/^signature: /);
   expect(await starts(r.sim)).toBe(0);
 
   expectExit(await temporalSignal(server.address, id, 'approve', await signedPayload(r, id, bob, 'bob')), 0);
   const d = await cliResult(deploy, 180_000);
   expectExit(d, ExitCode.Success);
   const result = (await handle.result()) as DeployResult;
-  expect(result.decisions.map((x) => [x.by, x.applied])).toEqual([
-    ['alice', false],
-    ['bob', true],
-  ]);
+  // Only bob's counted. Alice's unsigned attempts and her signature with the removed key are ignored with their reasons
+  // (the CLI's unsigned Update is refused by the validator once the gate knows the worker has an approvers file, and
+  // recorded and ignored before that: either way it is not applied).
+  expect(result.decisions.filter((x) => x.applied).map((x) => x.by)).toEqual(['bob']);
+  const aliceWhy = result.decisions.filter((x) => !x.applied).map((x) => `${x.by}: ${x.ignored ?? ''}`);
+  expect(aliceWhy.every((w) => w.startsWith('alice: signature: '))).toBe(true);
+  expect(aliceWhy.filter((w) => w.includes('unsigned')).length).toBeGreaterThanOrEqual(1);
+  expect(aliceWhy.filter((w) => !w.includes('unsigned'))).toHaveLength(1);
   expect(await r.sim.creates()).toBe(1);
   expect(await starts(r.sim)).toBe(1);
 });
