@@ -1,5 +1,5 @@
 /**
- * `npm run swagger:facts [-- --from <file>] [-- --check]`: writes test/simulator/lifetime-api-v2.facts.json, the
+ * `npm run swagger:facts -- --from <file> [--check]`: writes test/simulator/lifetime-api-v2.facts.json, the
  * facts of the published LifeTime Deployment API v2 Swagger file that the simulator's conformance test checks
  * against (test/simulator/swagger.ts), so the test needs nothing outside the repository.
  *
@@ -9,7 +9,7 @@
  * operation ids, parameters, response headers). Those do not change what a response body may be.
  *
  * The published file has a trailing-comma defect (one `,` before a `}`); it is dropped before JSON.parse.
- * Default source: ../shared/reference/lifetime-api-v2.swagger.json beside the clone. `--check` compares the
+ * `--from` names the published file (required: the repository does not hold it). `--check` compares the
  * in-repo facts with a fresh extraction (ignoring the date) and exits 1 when they differ.
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +18,6 @@ import * as path from 'node:path';
 import * as prettier from 'prettier';
 
 const ROOT = path.resolve(__dirname, '..');
-const DEFAULT_SOURCE = path.resolve(ROOT, '..', 'shared', 'reference', 'lifetime-api-v2.swagger.json');
 export const FACTS_FILE = path.join(ROOT, 'test', 'simulator', 'lifetime-api-v2.facts.json');
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -111,8 +110,17 @@ function withoutDate(text: string): unknown {
 
 async function main(argv: string[]): Promise<number> {
   const fromAt = argv.indexOf('--from');
-  const source = fromAt >= 0 ? path.resolve(argv[fromAt + 1] ?? '') : DEFAULT_SOURCE;
+  const from = fromAt >= 0 ? argv[fromAt + 1] : undefined;
   const check = argv.includes('--check');
+  if (!from || from.startsWith('--')) {
+    console.error(
+      'swagger:facts: --from <file> is required: the published LifeTime API v2 Swagger file ' +
+        '(npm run swagger:facts -- --from <lifetime-api-v2.swagger.json> [--check]). ' +
+        `The tests do not need it: they read ${path.relative(ROOT, FACTS_FILE)}.`,
+    );
+    return 2;
+  }
+  const source = path.resolve(from);
   if (!existsSync(source)) {
     console.error(
       `swagger:facts: the published Swagger file is not at ${source}.\n` +
