@@ -359,9 +359,12 @@ test('a signed release request: the requester is proven and cannot approve her o
     );
   // Signed by alice for Development → Quality, sent for Development → Production.
   const otherRoute = await start(`${id}-tampered`, await sign(`${id}-tampered`, ['Development', 'Quality']));
+  // A hostile signature: 1 MiB of nonsense, with a key name of 100,000 characters.
+  const junk = await start(`${id}-junk`, { principal: 'a'.repeat(1 << 20), ['k'.repeat(100_000)]: 1 });
   const handle = await start(id, await sign(id, req.route));
-  const [tampered, result] = await r.run(async () => {
+  const [tampered, malformed, result] = await r.run(async () => {
     const refused = await otherRoute.result();
+    const junkResult = await junk.result();
     let gate: ReleaseState['gate'];
     for (;;) {
       gate = (await handle.query(releaseStateQuery)).gate;
@@ -374,8 +377,15 @@ test('a signed release request: the requester is proven and cannot approve her o
     });
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
-    return [refused, await handle.result()];
+    return [refused, junkResult, await handle.result()];
   });
+  expect(malformed.outcome).toBe('failed');
+  expect(malformed.failure?.type).toBe('InvalidRequest');
+  expect(malformed.failure?.message).toMatch(
+    /^the request's signature is malformed \(principal: principal must be at most/,
+  );
+  expect(malformed.failure!.message.length).toBeLessThan(1200);
+  expect(malformed.stages).toEqual([]);
   expect(tampered.outcome).toBe('failed');
   expect(tampered.failure?.type).toBe('InvalidRequest');
   expect(tampered.failure?.message).toMatch(
@@ -393,6 +403,6 @@ test('a signed release request: the requester is proven and cannot approve her o
   expect(result.decisions[0]!.ignored).toBe(
     `not allowed: self-approval (alice requested this release, signed with key ${alice.fingerprint})`,
   );
-  // One plan in all: the tampered request created none.
+  // One plan in all: the tampered and the malformed requests created none.
   expect(r.sim.plans()).toHaveLength(1);
 });
