@@ -15,6 +15,7 @@ import {
 import type { Workflow } from '@temporalio/common';
 import {
   DeployRequest,
+  deploySignatureSubject,
   INTERVENTION_INFOS,
   WORKFLOW_TYPE,
   searchAttributes as sa,
@@ -390,23 +391,18 @@ export async function withRequestSignature<R extends object>(
   }
 }
 
-/** The request with the requester's signature over it (workflow ID, requester, source, target, applications). */
+/** The request with the requester's signature over it (workflow ID, requester, source, target, applications, terms). */
 export async function signDeployRequest(
   request: DeployRequestInput,
   workflowId: string,
   keyPath: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DeployRequestInput> {
-  const { source, target } = request;
-  if (source === undefined || target === undefined)
+  if (request.source === undefined || request.target === undefined)
     throw new CliError('--sign-with: only a request with --from and --to can be signed', ExitCode.InvalidInput);
-  const { requestedBy, applications } = request;
+  const subject = deploySignatureSubject(DeployRequest.parse(request));
   return withRequestSignature(request, keyPath, env, (key, opts) =>
-    signRequest(
-      { workflowId, requestedBy, source, target, applications, expiresInMinutes: REQUEST_SIGNATURE_MINUTES },
-      key,
-      opts,
-    ),
+    signRequest({ workflowId, ...subject, expiresInMinutes: REQUEST_SIGNATURE_MINUTES }, key, opts),
   );
 }
 

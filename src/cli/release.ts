@@ -330,7 +330,7 @@ export async function followRelease(
   return result;
 }
 
-/** The release request with the requester's signature over it (workflow ID, requester, route, gates, applications). */
+/** The release request with the requester's signature over it (workflow ID, requester, route, gates, applications, terms). */
 export async function signReleaseRequestWith(
   request: ReleaseRequestInput,
   workflowId: string,

@@ -15,9 +15,12 @@
  *   issued-at: "2026-01-31T09:30:00.000Z"
  *   expires-at: "2026-01-31T10:00:00.000Z"
  *
- * A deployment request (`lifetime-deploy request v1`) covers the workflow ID, the requester, source, target and
- * applications; a release request (`lifetime-deploy release v1`) the workflow ID, the requester, the route, the
- * stages that wait for a go, and the applications (by name, or the pinned versions of a manifest).
+ * A deployment request (`lifetime-deploy request v2`) covers the workflow ID, the requester, source, target and
+ * applications; a release request (`lifetime-deploy release v2`) the workflow ID, the requester, the route, the
+ * stages that wait for a go, and the applications (by name, or the pinned versions of a manifest). Both also cover
+ * the request's terms: every other field of the request but the signature (policies such as approvers, signatures
+ * and self-approval, the window, notes…), as one canonical JSON object, so a signed request cannot be sent again
+ * under weaker terms. (v1 covered no terms; it is no longer accepted.)
  *
  * All are signed in the SSH namespace `lifetime-deploy` (SIGNING_NAMESPACE), so a signature made for git, email or
  * files never verifies here, and the first line keeps one kind of statement from passing for another.
@@ -49,6 +52,8 @@ export interface RequestStatement {
   source: string;
   target: string;
   applications: AppRequest[];
+  /** Every other field of the request but the signature (policies, window, notes…), as the request parses. */
+  terms: Record<string, unknown>;
   issuedAt: string;
   expiresAt: string;
 }
@@ -65,6 +70,8 @@ export interface ReleaseStatement {
   applications: string[];
   /** …or the versions a manifest pinned already. */
   pinned?: { key: string; name: string; versionKey: string }[];
+  /** Every other field of the request but the signature (policies, notes…), as the request parses. */
+  terms: Record<string, unknown>;
   issuedAt: string;
   expiresAt: string;
 }
@@ -79,6 +86,20 @@ const array = (items: string[]) => noBreaks(`[${items.join(',')}]`);
 function literal(v: string | number | null | undefined): string {
   if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new Error(`statement: ${v} is not a whole number`);
   return noBreaks(JSON.stringify(v ?? null) as string);
+}
+
+/**
+ * One JSON text for a value whatever the order of its objects' keys: keys sorted at every level (arrays keep their
+ * order), absent (undefined) fields left out, on one line with no raw line breaks.
+ */
+export function canonicalJson(v: unknown): string {
+  const sorted = (_key: string, value: unknown): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : value;
+  return noBreaks(JSON.stringify(v, sorted) ?? 'null');
 }
 
 /** The header line, then one `key: value` line a field; every line ends with a newline. */
@@ -111,16 +132,17 @@ function canonicalApp(a: AppRequest): string {
 }
 
 /**
- * The text a deployment request's signature covers: the workflow, who asks, and what goes where. Applications keep
- * their order (one JSON object each, in one JSON array on one line).
+ * The text a deployment request's signature covers: the workflow, who asks, what goes where, and on what terms.
+ * Applications keep their order (one JSON object each, in one JSON array on one line).
  */
 export function requestStatement(s: RequestStatement): string {
-  return render('lifetime-deploy request v1', [
+  return render('lifetime-deploy request v2', [
     ['workflow-id', literal(s.workflowId)],
     ['requested-by', literal(s.requestedBy)],
     ['source', literal(s.source)],
     ['target', literal(s.target)],
     ['applications', array(s.applications.map(canonicalApp))],
+    ['terms', canonicalJson(s.terms)],
     ['issued-at', literal(s.issuedAt)],
     ['expires-at', literal(s.expiresAt)],
   ]);
@@ -128,18 +150,20 @@ export function requestStatement(s: RequestStatement): string {
 
 /**
  * The text a release request's signature covers: the workflow, who asks, the route, where a go is needed, and what
- * goes (applications by name, or pinned versions as `{"key","name","versionKey"}` objects), each list in its order.
+ * goes (applications by name, or pinned versions as `{"key","name","versionKey"}` objects), each list in its order,
+ * and on what terms.
  */
 export function releaseStatement(s: ReleaseStatement): string {
   const apps = s.pinned?.length
     ? s.pinned.map((p) => JSON.stringify({ key: p.key, name: p.name, versionKey: p.versionKey }))
     : s.applications.map((a) => JSON.stringify({ app: a }));
-  return render('lifetime-deploy release v1', [
+  return render('lifetime-deploy release v2', [
     ['workflow-id', literal(s.workflowId)],
     ['requested-by', literal(s.requestedBy)],
     ['route', array(s.route.map((e) => JSON.stringify(e)))],
     ['gate-before', array(s.gateBefore.map((e) => JSON.stringify(e)))],
     ['applications', array(apps)],
+    ['terms', canonicalJson(s.terms)],
     ['issued-at', literal(s.issuedAt)],
     ['expires-at', literal(s.expiresAt)],
   ]);

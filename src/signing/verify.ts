@@ -57,6 +57,8 @@ export const VerifyRequestInput = z.strictObject({
     source: z.string(),
     target: z.string(),
     applications: z.array(AppRequest),
+    /** Every other field of the request but the signature (deploySignatureSubject). */
+    terms: z.record(z.string(), z.unknown()),
   }),
   /** Workflow time when the request was received (the workflow's start). */
   at: z.iso.datetime(),
@@ -74,6 +76,8 @@ export const VerifyReleaseRequestInput = z.strictObject({
     gateBefore: z.array(z.string()),
     applications: z.array(z.string()),
     pinned: z.array(z.strictObject({ key: z.string(), name: z.string(), versionKey: z.string() })).optional(),
+    /** Every other field of the request but the signature (releaseSignatureSubject). */
+    terms: z.record(z.string(), z.unknown()),
   }),
   /** Workflow time when the request was received (the workflow's start). */
   at: z.iso.datetime(),
@@ -300,6 +304,7 @@ export class Verifier {
         source: expected.source,
         target: expected.target,
         applications: expected.applications,
+        terms: expected.terms,
         issuedAt: s.issuedAt,
         expiresAt: s.expiresAt,
       }),
@@ -317,6 +322,7 @@ export class Verifier {
         gateBefore: expected.gateBefore,
         applications: expected.applications,
         ...(expected.pinned ? { pinned: expected.pinned } : {}),
+        terms: expected.terms,
         issuedAt: s.issuedAt,
         expiresAt: s.expiresAt,
       }),

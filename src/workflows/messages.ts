@@ -281,6 +281,22 @@ export type DeployRequestInput = z.input<typeof DeployRequest>;
 /** What the workflow works with (defaults filled). */
 export type DeployRequest = z.output<typeof DeployRequest>;
 
+/**
+ * What a requester's signature over a deployment covers (`deploy --sign-with`), taken from the parsed request: the
+ * CLI signs this and the worker verifies against it, so both read the same fields. `terms` is every other field but
+ * the signature (policies, window, notes…), so the signed request cannot be sent again under weaker terms.
+ */
+export function deploySignatureSubject(r: DeployRequest): {
+  requestedBy: string;
+  source: string;
+  target: string;
+  applications: AppRequest[];
+  terms: Record<string, unknown>;
+} {
+  const { signedRequest: _signature, requestedBy, source, target, applications, ...terms } = r;
+  return { requestedBy, source: source ?? '', target: target ?? '', applications, terms };
+}
+
 // ------------------------------------------------------------------------------------------------------------
 // Signals and queries
 

@@ -130,7 +130,9 @@ export type ReleaseRequest = z.output<typeof ReleaseRequest>;
 
 /**
  * What a requester's signature over a release covers (`promote --sign-with`), taken from the request: the CLI signs
- * this and the worker verifies against it, so both read the same fields.
+ * this and the worker verifies against it, so both read the same fields. `terms` is every other field but the
+ * signature (policies, notes, downgrade and tagging choices…), so the signed request cannot be sent again under
+ * weaker terms.
  */
 export function releaseSignatureSubject(r: ReleaseRequest): {
   requestedBy: string;
@@ -138,15 +140,16 @@ export function releaseSignatureSubject(r: ReleaseRequest): {
   gateBefore: string[];
   applications: string[];
   pinned?: { key: string; name: string; versionKey: string }[];
+  terms: Record<string, unknown>;
 } {
+  const { signedRequest: _signature, requestedBy, route, gateBefore, applications, pinned, ...terms } = r;
   return {
-    requestedBy: r.requestedBy,
-    route: r.route,
-    gateBefore: r.gateBefore,
-    applications: r.applications.map((a) => a.app ?? ''),
-    ...(r.pinned?.length
-      ? { pinned: r.pinned.map((p) => ({ key: p.key, name: p.name, versionKey: p.versionKey })) }
-      : {}),
+    requestedBy,
+    route,
+    gateBefore,
+    applications: applications.map((a) => a.app ?? ''),
+    ...(pinned?.length ? { pinned: pinned.map((p) => ({ key: p.key, name: p.name, versionKey: p.versionKey })) } : {}),
+    terms,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * A signed request (`deploy --sign-with`, `promote --sign-with`): before anything else the worker verifies the
  * requester's signature over the request (a deployment: workflow ID, requester, source, target, applications; a
- * release: workflow ID, requester, route, gates, applications) against the allowed-approvers file. Verified, the
+ * release: workflow ID, requester, route, gates, applications; both: every other field as its terms) against the allowed-approvers file. Verified, the
  * requester is a proven principal and self-approval is checked between proven principals; not verified, the
  * deployment or release ends `failed` (InvalidRequest) before anything is created in LifeTime.
  */
@@ -9,6 +9,7 @@ import { log, workflowInfo } from '@temporalio/workflow';
 import { verify } from './activity-proxies';
 import { DeploymentFailure, type Deployment } from './deployment';
 import { describeIssues } from './describe-issues';
+import { deploySignatureSubject } from './messages';
 import { releaseSignatureSubject, type ReleaseRequest } from './release-messages';
 import { SignedRequest, type Verification } from './signed-decision';
 import { clip } from './state';
@@ -53,13 +54,7 @@ export async function verifyRequester(d: Deployment): Promise<void> {
   s.requester = await prove(req.signedRequest, (payload) =>
     verify.verifyRequest({
       payload,
-      expected: {
-        workflowId: workflowInfo().workflowId,
-        requestedBy: req.requestedBy,
-        source,
-        target,
-        applications: req.applications,
-      },
+      expected: { workflowId: workflowInfo().workflowId, ...deploySignatureSubject(req) },
       at: s.timings.requestedAt,
     }),
   );

@@ -3,6 +3,7 @@
  * can add a line or pass for another field, and every field changes the text.
  */
 import {
+  canonicalJson,
   decisionStatement,
   releaseStatement,
   requestStatement,
@@ -75,7 +76,7 @@ describe('decision statement', () => {
 });
 
 describe('request statement', () => {
-  test('v1, exactly: applications in order, each a canonical JSON object', () => {
+  test('v2, exactly: applications in order, each a canonical JSON object; the terms as one canonical JSON object', () => {
     const text = requestStatement({
       workflowId: 'wf-1',
       requestedBy: 'carol',
@@ -85,17 +86,19 @@ describe('request statement', () => {
         { deploymentZoneKey: 'zone-1', app: 'EmployeeBackoffice' },
         { versionKey: 'b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c' },
       ],
+      terms: { window: undefined, notes: 'a\nb', policies: { signatures: 'auto', approvers: ['bob'] } },
       issuedAt: '2026-01-31T09:30:00.000Z',
       expiresAt: '2026-01-31T10:00:00.000Z',
     });
     expect(text).toBe(
       [
-        'lifetime-deploy request v1',
+        'lifetime-deploy request v2',
         'workflow-id: "wf-1"',
         'requested-by: "carol"',
         'source: "Development"',
         'target: "Production"',
         'applications: [{"app":"EmployeeBackoffice","deploymentZoneKey":"zone-1"},{"versionKey":"b3d2ef6b-e5c5-4c7e-851e-0547f7bd634c"}]',
+        'terms: {"notes":"a\\nb","policies":{"approvers":["bob"],"signatures":"auto"}}',
         'issued-at: "2026-01-31T09:30:00.000Z"',
         'expires-at: "2026-01-31T10:00:00.000Z"',
         '',
@@ -111,19 +114,21 @@ describe('release statement', () => {
     route: ['Development', 'Quality', 'Production'],
     gateBefore: ['Production'],
     applications: ['HRCore', 'PayrollPortal'],
+    terms: { policies: { approvers: ['bob'] }, allowDowngrade: false },
     issuedAt: '2026-01-31T09:30:00.000Z',
     expiresAt: '2026-01-31T10:00:00.000Z',
   };
 
-  test('v1, exactly: the route, the gates and the applications, each list in its order', () => {
+  test('v2, exactly: the route, the gates and the applications, each list in its order, and the terms', () => {
     expect(releaseStatement(base)).toBe(
       [
-        'lifetime-deploy release v1',
+        'lifetime-deploy release v2',
         'workflow-id: "release-1"',
         'requested-by: "carol"',
         'route: ["Development","Quality","Production"]',
         'gate-before: ["Production"]',
         'applications: [{"app":"HRCore"},{"app":"PayrollPortal"}]',
+        'terms: {"allowDowngrade":false,"policies":{"approvers":["bob"]}}',
         'issued-at: "2026-01-31T09:30:00.000Z"',
         'expires-at: "2026-01-31T10:00:00.000Z"',
         '',
@@ -140,7 +145,22 @@ describe('release statement', () => {
     );
     expect(releaseStatement({ ...base, gateBefore: [] })).not.toBe(releaseStatement(base));
     expect(releaseStatement({ ...base, route: ['Development', 'Production'] })).not.toBe(releaseStatement(base));
+    // Weaker terms are another text; the same terms in another key order are the same text.
+    expect(releaseStatement({ ...base, terms: { ...base.terms, policies: { approvers: [] } } })).not.toBe(
+      releaseStatement(base),
+    );
+    expect(releaseStatement({ ...base, terms: { allowDowngrade: false, policies: { approvers: ['bob'] } } })).toBe(
+      releaseStatement(base),
+    );
     // A name cannot add a line.
-    expect(releaseStatement({ ...base, route: ['Dev\ngate-before: []', 'Production'] }).split('\n')).toHaveLength(9);
+    expect(releaseStatement({ ...base, route: ['Dev\ngate-before: []', 'Production'] }).split('\n')).toHaveLength(10);
+  });
+});
+
+describe('canonicalJson', () => {
+  test('keys sorted at every level, arrays in order, undefined left out, no raw line breaks', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined }, e: 'x\u2028y\nz' })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1,"e":"x\\u2028y\\nz"}',
+    );
   });
 });

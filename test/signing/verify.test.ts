@@ -324,6 +324,7 @@ describe('the activities', () => {
       source: 'Development',
       target: 'Production',
       applications: [{ app: 'EmployeeBackoffice' }],
+      terms: { notes: '', policies: { approvers: ['alice'], signatures: 'required' } },
     };
     const sig = await signRequest({ ...request, expiresInMinutes: 30 }, { path: carol.priv, from: '--sign-with' });
     const ok = await acts.verifyRequest({ payload: sig, expected: request, at });
@@ -336,6 +337,14 @@ describe('the activities', () => {
     expect(other.why).toBe(
       'signature does not verify for principal carol@example.com (the signed text differs: another reason, decision or validity)',
     );
+    // The same signed request under weaker terms (no approvers, unsigned decisions taken): not the signed text.
+    const weaker = await acts.verifyRequest({
+      payload: sig,
+      expected: { ...request, terms: { notes: '', policies: { approvers: [], signatures: 'break-glass-unsigned' } } },
+      at,
+    });
+    expect(weaker.why).toBe(other.why);
+    expect(weaker.verified).toBe(false);
     expect((await acts.verifyRequest({ payload: sig, expected: { ...request, requestedBy: 'bob' }, at })).why).toBe(
       'signed by carol@example.com, but the request names bob as its requester',
     );
@@ -346,7 +355,7 @@ describe('the activities', () => {
       verified: false,
       why: 'unsigned',
     });
-    seen.push(JSON.stringify([ok, other]));
+    seen.push(JSON.stringify([ok, other, weaker]));
   });
 
   test('ssh-keygen missing → the activity fails (retryable): an infrastructure problem, not a verdict', async () => {

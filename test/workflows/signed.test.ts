@@ -8,15 +8,24 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { decisionLine } from '../../src/cli/follow';
 import { releaseStartOptions } from '../../src/cli/release';
 import { signDecision, signReleaseRequest, signRequest } from '../../src/signing/sign';
-import { approveSignal, approveUpdate, type DeployState } from '../../src/workflows/messages';
+import {
+  DeployRequest,
+  approveSignal,
+  approveUpdate,
+  deploySignatureSubject,
+  type DeployRequestInput,
+  type DeployState,
+} from '../../src/workflows/messages';
 import type { promoteRelease } from '../../src/workflows/promote';
 import {
   RELEASE_WORKFLOW_TYPE,
+  ReleaseRequest,
+  releaseSignatureSubject,
   releaseStateQuery,
   type ReleaseRequestInput,
   type ReleaseState,
 } from '../../src/workflows/release-messages';
-import type { SignedDecisionPayload } from '../../src/workflows/signed-decision';
+import type { SignedDecisionPayload, SignedRequest } from '../../src/workflows/signed-decision';
 import { startDevServer } from '../harness';
 import { expectNoSecrets, useKeyDir, useOwnTmpdir, type TestKey } from '../signing/keys';
 import { FAST_POLLING, countRequests, commandPath, request, useRigs, waitForState } from './helpers';
@@ -37,6 +46,12 @@ beforeAll(() => {
 
 const payroll = (o: Parameters<typeof request>[0] = {}) =>
   request({ applications: [{ app: 'PayrollPortal' }], policies: { approvers: ['alice'] }, ...o });
+
+/** Alice's (or another key's) signature over a deployment request, as `deploy --sign-with` makes it. */
+async function signDeploy(key: TestKey, workflowId: string, req: DeployRequestInput): Promise<SignedRequest> {
+  const subject = deploySignatureSubject(DeployRequest.parse(req));
+  return signRequest({ workflowId, ...subject, expiresInMinutes: 30 }, { path: key.priv, from: '--sign-with' });
+}
 
 /** A signed approval payload for the gate `gate` of `workflowId`. */
 async function signed(
@@ -196,30 +211,10 @@ test('a signed request: the requester is a verified principal, her own signed ap
   const r = await rigs.make({}, undefined, undefined, { approversFile });
   const id = `wf-signed-request-${r.taskQueue}`;
   const req = payroll({ requestedBy: 'alice', policies: { approvers: ['alice', 'bob'] } });
-  const signedRequest = await signRequest(
-    {
-      workflowId: id,
-      requestedBy: 'alice',
-      source: req.source!,
-      target: req.target!,
-      applications: req.applications,
-      expiresInMinutes: 30,
-    },
-    { path: alice.priv, from: '--sign-with' },
-  );
+  const signedRequest = await signDeploy(alice, id, req);
   const handle = await r.start({ ...req, signedRequest }, id);
   // Bob's key, claiming the request is alice's: refused before anything is created in LifeTime.
-  const forged = await signRequest(
-    {
-      workflowId: `${id}-forged`,
-      requestedBy: 'alice',
-      source: req.source!,
-      target: req.target!,
-      applications: req.applications,
-      expiresInMinutes: 30,
-    },
-    { path: bob.priv, from: '--sign-with' },
-  );
+  const forged = await signDeploy(bob, `${id}-forged`, req);
   const h2 = await r.start({ ...req, signedRequest: forged }, `${id}-forged`);
   // Self-approval allowed: alice's own signed approval counts.
   const selfId = `${id}-self`;
@@ -232,30 +227,33 @@ test('a signed request: the requester is a verified principal, her own signed ap
       busyTarget: { action: 'wait', maxWaitMinutes: 10, checkIntervalSeconds: 1 },
     },
   });
-  const selfSigned = await signRequest(
-    {
-      workflowId: selfId,
-      requestedBy: 'alice',
-      source: selfReq.source!,
-      target: selfReq.target!,
-      applications: selfReq.applications,
-      expiresInMinutes: 30,
-    },
-    { path: alice.priv, from: '--sign-with' },
-  );
+  const selfSigned = await signDeploy(alice, selfId, selfReq);
   const h3 = await r.start({ ...selfReq, signedRequest: selfSigned }, selfId);
   // A hostile signature: 1 MiB of nonsense, with a key name of 100,000 characters.
   const junk = { principal: 'a'.repeat(1 << 20), ['k'.repeat(100_000)]: 1 };
   const h4 = await r.start({ ...req, signedRequest: junk }, `${id}-junk`);
-  const [result, r2, r3, r4] = await r.run(async () => {
+  // Alice's signature over the request, sent again under weaker terms (self-approval allowed, bob no approver).
+  const weakerId = `${id}-weaker`;
+  const weakerSig = await signDeploy(alice, weakerId, req);
+  const h5 = await r.start(
+    { ...req, policies: { ...req.policies, approvers: ['alice'], allowSelfApproval: true }, signedRequest: weakerSig },
+    weakerId,
+  );
+  const [result, r2, r3, r4, r5] = await r.run(async () => {
     const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
     await decided(handle, 1);
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
     const selfGate = (await waitForState(h3, (s) => s.gate?.kind === 'conflicts')).gate!;
     await h3.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: selfId, gate: selfGate }));
-    return Promise.all([handle.result(), h2.result(), h3.result(), h4.result()]);
+    return Promise.all([handle.result(), h2.result(), h3.result(), h4.result(), h5.result()]);
   });
+  expect(r5.outcome).toBe('failed');
+  expect(r5.failure?.type).toBe('InvalidRequest');
+  expect(r5.failure?.message).toMatch(
+    /^the request's signature does not verify: signature does not verify for principal alice \(the signed text differs.*nothing was done in LifeTime$/,
+  );
+  expect(r5.deploymentKey).toBeUndefined();
   expect(r4.outcome).toBe('failed');
   expect(r4.failure?.type).toBe('InvalidRequest');
   expect(r4.failure?.message).toMatch(/^the request's signature is malformed \(principal: principal must be at most/);
@@ -276,7 +274,7 @@ test('a signed request: the requester is a verified principal, her own signed ap
   expect(r2.failure?.message).toMatch(/^the request's signature does not verify: .*nothing was done in LifeTime$/);
   expect(r2.requester).toBeUndefined();
   expect(r2.deploymentKey).toBeUndefined();
-  // Two plans in all: the forged request created none.
+  // Two plans in all: the forged, malformed and weakened requests created none.
   expect(countRequests(r.sim, 'POST', /^\/lifetimeapi\/rest\/v2\/deployments\/?$/)).toBe(2);
 });
 
@@ -342,29 +340,28 @@ test('a signed release request: the requester is proven and cannot approve her o
   };
   const sign = (workflowId: string, route: string[]) =>
     signReleaseRequest(
-      {
-        workflowId,
-        requestedBy: 'alice',
-        route,
-        gateBefore: ['Production'],
-        applications: ['EmployeeBackoffice'],
-        expiresInMinutes: 30,
-      },
+      { workflowId, ...releaseSignatureSubject(ReleaseRequest.parse(req)), route, expiresInMinutes: 30 },
       { path: alice.priv, from: '--sign-with' },
     );
-  const start = async (workflowId: string, signedRequest: unknown) =>
+  const start = async (workflowId: string, signedRequest: unknown, terms: Partial<ReleaseRequestInput> = {}) =>
     env.client.workflow.start<typeof promoteRelease>(
       RELEASE_WORKFLOW_TYPE,
-      releaseStartOptions({ ...req, signedRequest }, r.taskQueue, workflowId),
+      releaseStartOptions({ ...req, ...terms, signedRequest }, r.taskQueue, workflowId),
     );
   // Signed by alice for Development → Quality, sent for Development → Production.
   const otherRoute = await start(`${id}-tampered`, await sign(`${id}-tampered`, ['Development', 'Quality']));
   // A hostile signature: 1 MiB of nonsense, with a key name of 100,000 characters.
   const junk = await start(`${id}-junk`, { principal: 'a'.repeat(1 << 20), ['k'.repeat(100_000)]: 1 });
+  // Signed as it is, sent again allowing self-approval and downgrades.
+  const weaker = await start(`${id}-weaker`, await sign(`${id}-weaker`, req.route), {
+    policies: { ...req.policies, allowSelfApproval: true },
+    allowDowngrade: true,
+  });
   const handle = await start(id, await sign(id, req.route));
-  const [tampered, malformed, result] = await r.run(async () => {
+  const [tampered, malformed, weakened, result] = await r.run(async () => {
     const refused = await otherRoute.result();
     const junkResult = await junk.result();
+    const weakerResult = await weaker.result();
     let gate: ReleaseState['gate'];
     for (;;) {
       gate = (await handle.query(releaseStateQuery)).gate;
@@ -377,7 +374,7 @@ test('a signed release request: the requester is proven and cannot approve her o
     });
     await handle.signal(approveSignal, await signed(alice, { by: 'alice', workflowId: id, gate }));
     await handle.signal(approveSignal, await signed(bob, { by: 'bob', workflowId: id, gate }));
-    return [refused, junkResult, await handle.result()];
+    return [refused, junkResult, weakerResult, await handle.result()];
   });
   expect(malformed.outcome).toBe('failed');
   expect(malformed.failure?.type).toBe('InvalidRequest');
@@ -393,6 +390,11 @@ test('a signed release request: the requester is proven and cannot approve her o
   );
   expect(tampered.requester).toBeUndefined();
   expect(tampered.stages).toEqual([]);
+  expect(weakened.outcome).toBe('failed');
+  expect(weakened.failure?.message).toMatch(
+    /^the request's signature does not verify: signature does not verify for principal alice \(the signed text differs/,
+  );
+  expect(weakened.stages).toEqual([]);
 
   expect(result.outcome).toBe('succeeded');
   expect(result.requester).toEqual({ principal: 'alice', fingerprint: alice.fingerprint });
@@ -403,6 +405,6 @@ test('a signed release request: the requester is proven and cannot approve her o
   expect(result.decisions[0]!.ignored).toBe(
     `not allowed: self-approval (alice requested this release, signed with key ${alice.fingerprint})`,
   );
-  // One plan in all: the tampered and the malformed requests created none.
+  // One plan in all: the tampered, malformed and weakened requests created none.
   expect(r.sim.plans()).toHaveLength(1);
 });
