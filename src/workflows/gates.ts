@@ -27,6 +27,12 @@ import { clip } from './state';
 
 /** patched() id: decisions may be signed, and are verified in the worker. */
 export const SIGNED_DECISIONS = 'signed-decisions';
+/**
+ * patched() id: under `signatures: auto` a gate asks the worker whether it has an allowed-approvers file before it
+ * opens (before: at the first decision), so the first unsigned Update is refused like the next ones, also after a
+ * worker restart (the answer is in history).
+ */
+export const SIGNATURE_POLICY_AT_OPEN = 'signature-policy-at-gate-open';
 
 const pick = (v: Verification) => ({
   ...(v.principal ? { principal: v.principal } : {}),
@@ -173,6 +179,17 @@ export class Gates {
   }
 
   /**
+   * Before a person's gate opens: whether its decisions must be signed (`auto` with approvers: does the worker have an
+   * allowed-approvers file?), asked once a run, so the Update validator knows it from the first decision on.
+   */
+  private async learnSignaturePolicy(): Promise<void> {
+    const { signatures, approvers } = this.host.policies;
+    if (signatures !== 'auto' || !approvers.length || this.approversFileKnown !== undefined) return;
+    if (!patched(SIGNATURE_POLICY_AT_OPEN)) return;
+    await this.signaturesRequired();
+  }
+
+  /**
    * Update validator body: why a decision would be ignored (invalid payload, no gate, not allowed, unsigned where
    * signatures are required), thrown so the update is refused without a trace in history. Reads only.
    */
@@ -241,6 +258,7 @@ export class Gates {
       return decision;
     }
     const { timeoutMinutes, onTimeout } = this.host.policies.gate;
+    await this.learnSignaturePolicy();
     let view = this.s.gate;
     if (view?.kind !== spec.kind) {
       const openedAt = new Date();

@@ -28,7 +28,15 @@ import {
 import type { SignedDecisionPayload, SignedRequest } from '../../src/workflows/signed-decision';
 import { startDevServer } from '../harness';
 import { expectNoSecrets, useKeyDir, useOwnTmpdir, type TestKey } from '../signing/keys';
-import { FAST_POLLING, countRequests, commandPath, request, useRigs, waitForState } from './helpers';
+import {
+  FAST_POLLING,
+  countRequests,
+  commandPath,
+  maybeRecordHistory,
+  request,
+  useRigs,
+  waitForState,
+} from './helpers';
 
 useOwnTmpdir();
 const keys = useKeyDir();
@@ -192,6 +200,25 @@ test('the requester cannot approve with their own key; signatures: required with
   const why2 = r2.decisions.map((d) => d.ignored ?? '').sort();
   expect(why2[0]).toMatch(/^signature: the worker has no allowed approvers file \(LIFETIME_DEPLOY_APPROVERS_FILE\)/);
   expect(why2[1]).toMatch(/^signature: unsigned/);
+});
+
+test('the first decision at a new gate: an unsigned Update is refused before it enters history (the gate asked the worker about its approvers file before it opened)', async () => {
+  const r = await rigs.make({}, undefined, undefined, { approversFile });
+  const handle = await r.start(payroll());
+  const id = handle.workflowId;
+  const result = await r.run(async () => {
+    const gate = (await waitForState(handle, (s) => s.gate?.kind === 'conflicts')).gate!;
+    const refused = await handle.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/unsigned: this gate takes signed decisions/);
+    await handle.executeUpdate(approveUpdate, { args: [await signed(alice, { by: 'alice', workflowId: id, gate })] });
+    return handle.result();
+  });
+  expect(result.outcome).toBe('succeeded');
+  expect(result.decisions.map((d) => [d.by, d.applied])).toEqual([['alice', true]]);
+  const history = (await handle.fetchHistory()).events ?? [];
+  expect(history.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
+  await maybeRecordHistory(env, id, 'signed-gate-approve');
 });
 
 test('break-glass-unsigned takes an unsigned decision even when the worker has an approvers file, and says so', async () => {
