@@ -117,14 +117,19 @@ async function main(): Promise<void> {
   }
   const sim = await startSimulator({ ...options, data, log: (line) => console.log(line) });
   const c = sim.config();
-  console.log('LifeTime simulator listening');
-  console.log(`  url:   ${sim.url}`);
-  console.log(`  token: ${sim.token}`);
-  console.log(`  admin: ${sim.origin}/_sim/`);
-  console.log(`  pid:   ${process.pid}`);
-  console.log(`  speed: ${c.speed}, progression: ${c.progression}, parallel limit: ${c.parallelLimit}`);
   const d = sim.data();
-  console.log(`  data:  ${d.environments.length} environments, ${d.applications.length} applications`);
+  // One write: whoever reads the banner from a pipe sees all of it at once (it ends with the data line).
+  console.log(
+    [
+      'LifeTime simulator listening',
+      `  url:   ${sim.url}`,
+      `  token: ${sim.token}`,
+      `  admin: ${sim.origin}/_sim/`,
+      `  pid:   ${process.pid}`,
+      `  speed: ${c.speed}, progression: ${c.progression}, parallel limit: ${c.parallelLimit}`,
+      `  data:  ${d.environments.length} environments, ${d.applications.length} applications`,
+    ].join('\n'),
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

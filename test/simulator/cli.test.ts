@@ -32,7 +32,8 @@ async function startCli(args: string[]): Promise<Running> {
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
-  while (!/pid:\s+\d+/.test(out)) {
+  // The banner's last line: the whole banner has arrived (it comes in one write, but a pipe may still split it).
+  while (!/data:\s+\d+ environments, \d+ applications\n/.test(out)) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`simulator did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
