@@ -76,6 +76,9 @@ export interface ReleaseStatement {
   expiresAt: string;
 }
 
+/** What a request's signature covers that the request itself says (the workflow ID and validity come with the signature). */
+export type SignedSubject<S> = Omit<S, 'workflowId' | 'issuedAt' | 'expiresAt'>;
+
 /** Escapes the two characters JSON leaves raw that some readers take for line breaks. */
 const noBreaks = (json: string) => json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 

@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { LifeTimeErrorCode } from '../lifetime/errors';
 import type { NotificationRecord } from '../notify/event';
+import type { RequestStatement, SignedSubject } from '../signing/statement';
 import {
   INTERVENTION_INFOS,
   type DeploymentStatus,
@@ -286,13 +287,7 @@ export type DeployRequest = z.output<typeof DeployRequest>;
  * CLI signs this and the worker verifies against it, so both read the same fields. `terms` is every other field but
  * the signature (policies, window, notes…), so the signed request cannot be sent again under weaker terms.
  */
-export function deploySignatureSubject(r: DeployRequest): {
-  requestedBy: string;
-  source: string;
-  target: string;
-  applications: AppRequest[];
-  terms: Record<string, unknown>;
-} {
+export function deploySignatureSubject(r: DeployRequest): SignedSubject<RequestStatement> {
   const { signedRequest: _signature, requestedBy, source, target, applications, ...terms } = r;
   return { requestedBy, source: source ?? '', target: target ?? '', applications, terms };
 }

@@ -7,6 +7,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { NotificationRecord } from '../notify/event';
+import type { ReleaseStatement, SignedSubject } from '../signing/statement';
 import {
   AppRequest,
   LIMITS,
@@ -134,14 +135,7 @@ export type ReleaseRequest = z.output<typeof ReleaseRequest>;
  * signature (policies, notes, downgrade and tagging choices…), so the signed request cannot be sent again under
  * weaker terms.
  */
-export function releaseSignatureSubject(r: ReleaseRequest): {
-  requestedBy: string;
-  route: string[];
-  gateBefore: string[];
-  applications: string[];
-  pinned?: { key: string; name: string; versionKey: string }[];
-  terms: Record<string, unknown>;
-} {
+export function releaseSignatureSubject(r: ReleaseRequest): SignedSubject<ReleaseStatement> {
   const { signedRequest: _signature, requestedBy, route, gateBefore, applications, pinned, ...terms } = r;
   return {
     requestedBy,
