@@ -391,7 +391,9 @@ export async function withRequestSignature<R extends object>(
   }
 }
 
-/** The request with the requester's signature over it (workflow ID, requester, source, target, applications, terms). */
+/**
+ * The request with the requester's signature over it (workflow ID, requester, source, target, applications, terms).
+ */
 export async function signDeployRequest(
   request: DeployRequestInput,
   workflowId: string,

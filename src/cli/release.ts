@@ -330,7 +330,10 @@ export async function followRelease(
   return result;
 }
 
-/** The release request with the requester's signature over it (workflow ID, requester, route, gates, applications, terms). */
+/**
+ * The release request with the requester's signature over it (workflow ID, requester, route, gates, applications,
+ * terms).
+ */
 export async function signReleaseRequestWith(
   request: ReleaseRequestInput,
   workflowId: string,

@@ -76,7 +76,10 @@ export interface ReleaseStatement {
   expiresAt: string;
 }
 
-/** What a request's signature covers that the request itself says (the workflow ID and validity come with the signature). */
+/**
+ * What a request's signature covers that the request itself says (the workflow ID and validity come with the
+ * signature).
+ */
 export type SignedSubject<S> = Omit<S, 'workflowId' | 'issuedAt' | 'expiresAt'>;
 
 /** Escapes the two characters JSON leaves raw that some readers take for line breaks. */

@@ -1,9 +1,10 @@
 /**
  * A signed request (`deploy --sign-with`, `promote --sign-with`): before anything else the worker verifies the
  * requester's signature over the request (a deployment: workflow ID, requester, source, target, applications; a
- * release: workflow ID, requester, route, gates, applications; both: every other field as its terms) against the allowed-approvers file. Verified, the
- * requester is a proven principal and self-approval is checked between proven principals; not verified, the
- * deployment or release ends `failed` (InvalidRequest) before anything is created in LifeTime.
+ * release: workflow ID, requester, route, gates, applications; both: every other field as its terms) against the
+ * allowed-approvers file. Verified, the requester is a proven principal and self-approval is checked between proven
+ * principals; not verified, the deployment or release ends `failed` (InvalidRequest) before anything is created in
+ * LifeTime.
  */
 import { log, workflowInfo } from '@temporalio/workflow';
 import { verify } from './activity-proxies';
